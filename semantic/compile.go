@@ -1,0 +1,611 @@
+package semantic
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// CompileOptions configures Compile.
+type CompileOptions struct {
+	// Dialect renders the SQL; nil means DuckDB.
+	Dialect Dialect
+	// AsOf fills the model's {{as_of}} placeholders; zero means the model's as_of.
+	AsOf Date
+	// Rules are access rules: dimension filters applied to every metric, which
+	// no query can remove. A metric a rule cannot restrict is refused.
+	Rules []Filter
+}
+
+// Plan is a compiled query: SQL with bind arguments, and the result's columns.
+type Plan struct {
+	Query   *Query
+	SQL     string
+	Args    []any
+	Columns []Column
+	// Range and Previous are the resolved ranges (Previous when comparing).
+	Range    *DateRange
+	Previous *DateRange
+	dialect  Dialect
+}
+
+// Column describes one result column.
+type Column struct {
+	Name string `json:"name"`
+	// Label is the column's label in the language asked for (see Localize).
+	Label string `json:"label"`
+	// Type is date, string or number.
+	Type string `json:"type"`
+	// Role is time, dimension, metric, previous, change or share.
+	Role string `json:"role"`
+	// Unit of metric columns: currency, percent, count or number.
+	Unit string `json:"unit,omitempty"`
+	// Metric is the metric a previous/change/share column belongs to.
+	Metric string `json:"metric,omitempty"`
+	Title  Text   `json:"-"`
+}
+
+// Column roles.
+const (
+	RoleTime      = "time"
+	RoleDimension = "dimension"
+	RoleMetric    = "metric"
+	RolePrevious  = "previous"
+	RoleChange    = "change"
+	RoleShare     = "share"
+)
+
+// Localize sets every column's Label to its title in lang.
+func Localize(cols []Column, lang string) {
+	for i := range cols {
+		cols[i].Label = cols[i].Title.In(lang)
+	}
+}
+
+// DisplaySQL is the SQL with arguments written inline, for people to read.
+func (p *Plan) DisplaySQL() string {
+	s := p.SQL
+	for i := len(p.Args); i >= 1; i-- {
+		s = strings.ReplaceAll(s, p.dialect.Placeholder(i), p.dialect.Literal(p.Args[i-1]))
+	}
+	return s
+}
+
+type compiler struct {
+	m    *Model
+	c    *checked
+	d    Dialect
+	asOf Date
+
+	args     []any
+	argIndex map[string]int
+	ctes     []string
+}
+
+// Compile validates q against the model and renders it to SQL. Validation
+// problems come back together as an ErrorList of *Error.
+func Compile(m *Model, q *Query, opts CompileOptions) (*Plan, error) {
+	c, err := m.validate(q, opts.Rules)
+	if err != nil {
+		return nil, err
+	}
+	cp := &compiler{m: m, c: c, d: opts.Dialect, asOf: opts.AsOf, argIndex: map[string]int{}}
+	if cp.d == nil {
+		cp.d = DuckDB
+	}
+	if cp.asOf.IsZero() {
+		cp.asOf = Date{m.AsOf}
+		if m.AsOf.IsZero() {
+			now := time.Now()
+			cp.asOf = D(now.Year(), now.Month(), now.Day())
+		}
+	}
+	leaves, err := cp.planLeaves()
+	if err != nil {
+		return nil, err
+	}
+	units := cp.units(leaves)
+	plan := &Plan{Query: q, Range: c.rng, dialect: cp.d}
+	cp.derivedTables(units)
+
+	cur := cp.rangeArgs(c.rng)
+	var prev *rangeArgs
+	if q.Compare != "" {
+		pr, shift := PreviousRange(*c.rng, q.Compare, c.grain)
+		plan.Previous = &pr
+		prev = cp.rangeArgs(&pr)
+		prev.shift = shift
+	}
+	refs := map[string]string{}     // leaf metric → SQL of its current value
+	prevRefs := map[string]string{} // leaf metric → SQL of its previous value
+	var joins []unitRef
+	for _, u := range units {
+		name := cp.renderUnit(u, u.name, cur)
+		ref := unitRef{name: name, keys: cp.unitKeys(u)}
+		joins = append(joins, ref)
+		for _, l := range u.leaves {
+			refs[l.mt.Name] = cp.d.QuoteIdent(name) + "." + cp.d.QuoteIdent(l.mt.Name)
+			prevRefs[l.mt.Name] = refs[l.mt.Name]
+		}
+		if prev != nil && u.leaves[0].time != "" {
+			pname := cp.renderUnit(u, u.name+"_previous", prev)
+			joins = append(joins, unitRef{name: pname, keys: ref.keys, previous: true})
+			for _, l := range u.leaves {
+				prevRefs[l.mt.Name] = cp.d.QuoteIdent(pname) + "." + cp.d.QuoteIdent(l.mt.Name)
+			}
+		}
+	}
+	plan.Columns = cp.columns()
+	cp.renderResult(joins, refs, prevRefs)
+	plan.SQL = "WITH " + strings.Join(cp.ctes, ",\n") + "\n" + cp.renderFinal()
+	plan.Args = cp.args
+	return plan, nil
+}
+
+type rangeArgs struct {
+	start, end string // placeholders: inclusive start, exclusive end (timestamps)
+	shift      Shift
+}
+
+func (cp *compiler) rangeArgs(r *DateRange) *rangeArgs {
+	if r == nil {
+		return nil
+	}
+	return &rangeArgs{start: cp.arg(r.Start.Time), end: cp.arg(r.End.AddDays(1).Time)}
+}
+
+// arg binds a value and returns its placeholder; equal values share one.
+func (cp *compiler) arg(v any) string {
+	k := fmt.Sprintf("%T:%v", v, v)
+	if i, ok := cp.argIndex[k]; ok {
+		return cp.d.Placeholder(i)
+	}
+	cp.args = append(cp.args, v)
+	cp.argIndex[k] = len(cp.args)
+	return cp.d.Placeholder(len(cp.args))
+}
+
+func (cp *compiler) q(name string) string { return cp.d.QuoteIdent(name) }
+
+func (cp *compiler) addCTE(name, body string) {
+	cp.ctes = append(cp.ctes, cp.q(name)+" AS (\n"+indent(body)+"\n)")
+}
+
+func indent(s string) string {
+	return "  " + strings.ReplaceAll(s, "\n", "\n  ")
+}
+
+// derivedTables adds a CTE for every SQL-defined table the units read.
+func (cp *compiler) derivedTables(units []*unit) {
+	done := map[string]bool{}
+	for _, u := range units {
+		for _, l := range u.leaves {
+			for _, name := range append([]string{l.gtable}, l.tables...) {
+				t := cp.m.tables[name]
+				if t.SQL == "" || done[name] {
+					continue
+				}
+				done[name] = true
+				cp.addCTE(name, strings.TrimSpace(t.SQL))
+			}
+		}
+	}
+}
+
+// tableRef is how a FROM or JOIN names a model table.
+func (cp *compiler) tableRef(name string) string {
+	t := cp.m.tables[name]
+	switch {
+	case t.From != "":
+		return t.From + " AS " + cp.q(name)
+	default:
+		return cp.q(name)
+	}
+}
+
+// fromClause renders FROM and the joins a leaf's expressions need.
+func (cp *compiler) fromClause(l *leaf, from string) string {
+	lines := []string{"FROM " + from}
+	joined := map[string]bool{l.gtable: true}
+	for _, t := range l.tables {
+		path, _ := cp.m.path(l.gtable, t)
+		for _, j := range path {
+			if joined[j.To] {
+				continue
+			}
+			joined[j.To] = true
+			pk := cp.m.tables[j.To].PrimaryKey[0]
+			lines = append(lines, fmt.Sprintf("LEFT JOIN %s ON %s.%s = %s.%s",
+				cp.tableRef(j.To), cp.q(j.To), cp.q(pk), cp.q(j.From), cp.q(j.Column)))
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+// unitKeys are the grouping columns of a unit: the time bucket (when the
+// query has a grain and the unit has time) and the dimensions.
+func (cp *compiler) unitKeys(u *unit) []string {
+	var out []string
+	if cp.c.grain != "" && u.leaves[0].time != "" {
+		out = append(out, cp.c.grain)
+	}
+	for _, k := range u.leaves[0].keys {
+		out = append(out, k.name)
+	}
+	return out
+}
+
+// renderUnit adds the CTE(s) of one unit for one range and returns the name
+// of the CTE holding its values.
+func (cp *compiler) renderUnit(u *unit, name string, r *rangeArgs) string {
+	l0 := u.leaves[0]
+	var sel []string
+	bucket := ""
+	if cp.c.grain != "" && l0.time != "" {
+		bucket = cp.d.TruncDate(cp.c.grain, l0.time)
+		if u.kind == "cumulative" && r != nil {
+			bucket = fmt.Sprintf("greatest(%s, %s)", bucket, cp.d.TruncDate(cp.c.grain, r.start))
+		}
+		if r != nil && (r.shift != Shift{}) && u.kind != "cumulative" {
+			bucket = cp.d.ShiftDate(bucket, r.shift)
+		}
+		sel = append(sel, bucket+" AS "+cp.q(cp.c.grain))
+	}
+	for _, k := range l0.keys {
+		sel = append(sel, k.expr+" AS "+cp.q(k.name))
+	}
+	nkeys := len(sel)
+	var where []string
+	if l0.time != "" && r != nil {
+		if u.kind != "cumulative" {
+			where = append(where, fmt.Sprintf("%s >= %s", l0.time, r.start))
+		}
+		where = append(where, fmt.Sprintf("%s < %s", l0.time, r.end))
+	}
+	where = append(where, l0.where...)
+	from := cp.tableRef(l0.gtable)
+	if u.kind == "first" {
+		from = cp.q(cp.firstRows(l0)) + " AS " + cp.q(l0.gtable)
+	}
+
+	if u.kind == "repeat" {
+		inner := append(slices.Clone(sel), l0.entity+" AS "+cp.q("_entity"))
+		count := "count(DISTINCT " + l0.expr + ")"
+		if l0.pkOnly {
+			count = "count(*)"
+		}
+		inner = append(inner, count+" AS "+cp.q("_events"))
+		if l0.filter != "" {
+			where = append(where, l0.filter)
+		}
+		body := "SELECT " + strings.Join(inner, ",\n       ") + "\n" + cp.fromClause(l0, from) +
+			whereClause(where) + groupBy(nkeys+1)
+		var outer []string
+		for _, k := range cp.unitKeys(u) {
+			outer = append(outer, cp.q(k))
+		}
+		outer = append(outer, fmt.Sprintf("avg(CASE WHEN %s >= %d THEN 1.0 ELSE 0.0 END) AS %s",
+			cp.q("_events"), l0.mt.MinCount, cp.q(l0.mt.Name)))
+		cp.addCTE(name, "SELECT "+strings.Join(outer, ",\n       ")+"\nFROM (\n"+indent(body)+"\n) AS "+
+			cp.q("per_entity")+groupBy(nkeys))
+		return name
+	}
+
+	// Simple, first-time and cumulative units: one aggregation per leaf.
+	common, perLeaf := splitFilters(u.leaves)
+	if common != "" {
+		where = append(where, common)
+	}
+	for _, l := range u.leaves {
+		agg := cp.aggSQL(l)
+		if perLeaf && l.filter != "" {
+			agg += " FILTER (WHERE " + l.filter + ")"
+		}
+		sel = append(sel, agg+" AS "+cp.q(l.mt.Name))
+	}
+	body := "SELECT " + strings.Join(sel, ",\n       ") + "\n" + cp.fromClause(l0, from) + whereClause(where) + groupBy(nkeys)
+	if u.kind != "cumulative" || bucket == "" {
+		cp.addCTE(name, body)
+		return name
+	}
+	// Cumulative by grain: new rows per bucket (everything before the range
+	// lands in the first bucket), then a running total over every bucket.
+	newName := name + "_new"
+	cp.addCTE(newName, body)
+	g := cp.c.grain
+	var dimCols, partition, on []string
+	for _, k := range l0.keys {
+		dimCols = append(dimCols, "k."+cp.q(k.name))
+		on = append(on, fmt.Sprintf("n.%s IS NOT DISTINCT FROM k.%s", cp.q(k.name), cp.q(k.name)))
+	}
+	partition = dimCols
+	out := append(slices.Clone(dimCols), "b."+cp.q(g))
+	var running []string
+	for _, l := range u.leaves {
+		over := "ORDER BY b." + cp.q(g)
+		if len(partition) > 0 {
+			over = "PARTITION BY " + strings.Join(partition, ", ") + " " + over
+		}
+		running = append(running, fmt.Sprintf("sum(coalesce(n.%s, 0)) OVER (%s) AS %s", cp.q(l.mt.Name), over, cp.q(l.mt.Name)))
+	}
+	series := cp.d.DateSeries(g, cp.d.TruncDate(g, r.start), r.end)
+	from2 := "FROM " + series + " AS b"
+	if len(dimCols) > 0 {
+		var kcols []string
+		for _, k := range l0.keys {
+			kcols = append(kcols, cp.q(k.name))
+		}
+		from2 = fmt.Sprintf("FROM (SELECT DISTINCT %s FROM %s) AS k\nCROSS JOIN %s AS b", strings.Join(kcols, ", "), cp.q(newName), series)
+	}
+	on = append(on, fmt.Sprintf("n.%s = b.%s", cp.q(g), cp.q("bucket")))
+	outSel := make([]string, 0, len(out)+len(running))
+	for _, c := range dimCols {
+		outSel = append(outSel, c)
+	}
+	outSel = append(outSel, "b."+cp.q("bucket")+" AS "+cp.q(g))
+	for _, rr := range running {
+		outSel = append(outSel, strings.ReplaceAll(rr, "b."+cp.q(g), "b."+cp.q("bucket")))
+	}
+	if r.shift != (Shift{}) {
+		outSel[len(dimCols)] = cp.d.ShiftDate("b."+cp.q("bucket"), r.shift) + " AS " + cp.q(g)
+	}
+	cp.addCTE(name, "SELECT "+strings.Join(outSel, ",\n       ")+"\n"+from2+
+		"\nLEFT JOIN "+cp.q(newName)+" AS n ON "+strings.Join(on, " AND "))
+	return name
+}
+
+// firstRows adds a CTE keeping each entity's first qualifying row, and
+// returns its name.
+func (cp *compiler) firstRows(l *leaf) string {
+	t := cp.m.tables[l.gtable]
+	name := "first_" + l.gtable + "_per_" + strings.ReplaceAll(l.mt.FirstPer, ".", "_")
+	for _, c := range cp.ctes {
+		if strings.HasPrefix(c, cp.q(name)+" AS") {
+			return name
+		}
+	}
+	order := []string{l.time}
+	for _, pk := range t.PrimaryKey {
+		order = append(order, cp.q(t.Name)+"."+cp.q(pk))
+	}
+	inner := fmt.Sprintf("SELECT *, row_number() OVER (PARTITION BY %s ORDER BY %s) AS %s\nFROM %s",
+		renderExpr(l.mt.FirstPer, l.gtable, cp.d), strings.Join(order, ", "), cp.q("_rank"), cp.tableRef(l.gtable))
+	if t.From == "" {
+		inner += " AS " + cp.q(l.gtable)
+	}
+	if l.filter != "" {
+		inner += "\nWHERE " + l.filter
+	}
+	cp.addCTE(name, "SELECT *\nFROM (\n"+indent(inner)+"\n) AS "+cp.q(l.gtable)+"\nWHERE "+cp.q("_rank")+" = 1")
+	return name
+}
+
+func (cp *compiler) aggSQL(l *leaf) string {
+	switch l.agg {
+	case AggCount:
+		if l.expr == "" {
+			return "count(*)"
+		}
+		return "count(" + l.expr + ")"
+	case AggCountDistinct:
+		if l.pkOnly {
+			return "count(*)"
+		}
+		return "count(DISTINCT " + l.expr + ")"
+	}
+	return l.agg + "(" + l.expr + ")"
+}
+
+// splitFilters decides where the leaves' own filters go: a filter all
+// leaves share goes to WHERE; otherwise each leaf gets a FILTER clause and
+// WHERE keeps the rows any leaf needs.
+func splitFilters(leaves []*leaf) (common string, perLeaf bool) {
+	f0 := leaves[0].filter
+	same, all := true, true
+	var any []string
+	for _, l := range leaves {
+		if l.filter != f0 {
+			same = false
+		}
+		if l.filter == "" {
+			all = false
+		} else if !slices.Contains(any, l.filter) {
+			any = append(any, "("+l.filter+")")
+		}
+	}
+	switch {
+	case same:
+		return f0, false
+	case all:
+		return strings.Join(any, " OR "), true
+	}
+	return "", true
+}
+
+func whereClause(conds []string) string {
+	if len(conds) == 0 {
+		return ""
+	}
+	return "\nWHERE " + strings.Join(conds, "\n  AND ")
+}
+
+func groupBy(n int) string {
+	if n == 0 {
+		return ""
+	}
+	ords := make([]string, n)
+	for i := range ords {
+		ords[i] = strconv.Itoa(i + 1)
+	}
+	return "\nGROUP BY " + strings.Join(ords, ", ")
+}
+
+type unitRef struct {
+	name     string
+	keys     []string
+	previous bool
+}
+
+// renderResult adds the "result" CTE: every requested metric (derived ones
+// as formulas over their components), previous values, changes and shares.
+func (cp *compiler) renderResult(units []unitRef, refs, prevRefs map[string]string) {
+	keys := cp.c.outputNames()[:cp.keyCount()]
+	var sel []string
+	var from []string
+	var current []unitRef
+	for _, u := range units {
+		if !u.previous {
+			current = append(current, u)
+		}
+	}
+	keyRef := func(k string) string { return cp.q(current[0].name) + "." + cp.q(k) }
+	switch {
+	case len(keys) == 0:
+		from = append(from, "FROM "+cp.q(units[0].name))
+		for _, u := range units[1:] {
+			from = append(from, "CROSS JOIN "+cp.q(u.name))
+		}
+	case len(units) == 1:
+		from = append(from, "FROM "+cp.q(units[0].name))
+	default:
+		var parts []string
+		for _, u := range current {
+			if len(u.keys) == len(keys) {
+				cols := make([]string, len(keys))
+				for i, k := range keys {
+					cols[i] = cp.q(k)
+				}
+				parts = append(parts, "SELECT "+strings.Join(cols, ", ")+" FROM "+cp.q(u.name))
+			}
+		}
+		cp.addCTE("groups", strings.Join(parts, "\nUNION\n"))
+		from = append(from, "FROM "+cp.q("groups"))
+		for _, u := range units {
+			var on []string
+			for _, k := range u.keys {
+				on = append(on, fmt.Sprintf("%s.%s IS NOT DISTINCT FROM %s.%s", cp.q(u.name), cp.q(k), cp.q("groups"), cp.q(k)))
+			}
+			if len(on) == 0 {
+				from = append(from, "CROSS JOIN "+cp.q(u.name))
+				continue
+			}
+			from = append(from, "LEFT JOIN "+cp.q(u.name)+" ON "+strings.Join(on, " AND "))
+		}
+		keyRef = func(k string) string { return cp.q("groups") + "." + cp.q(k) }
+	}
+	for _, k := range keys {
+		sel = append(sel, keyRef(k)+" AS "+cp.q(k))
+	}
+	for _, mt := range cp.c.metrics {
+		cur := cp.metricSQL(mt, refs)
+		sel = append(sel, cur+" AS "+cp.q(mt.Name))
+		if cp.c.q.Compare != "" {
+			prev := cp.metricSQL(mt, prevRefs)
+			sel = append(sel, prev+" AS "+cp.q(mt.Name+"_previous"))
+			sel = append(sel, cp.d.Divide("("+cur+" - "+prev+")", "abs("+prev+")")+" AS "+cp.q(mt.Name+"_change"))
+		}
+		if slices.Contains(cp.c.q.Share, mt.Name) {
+			sel = append(sel, cp.d.Divide(cur, "sum("+cur+") OVER ()")+" AS "+cp.q(mt.Name+"_share"))
+		}
+	}
+	cp.addCTE("result", "SELECT "+strings.Join(sel, ",\n       ")+"\n"+strings.Join(from, "\n"))
+}
+
+func (cp *compiler) keyCount() int {
+	n := len(cp.c.dims)
+	if cp.c.grain != "" {
+		n++
+	}
+	return n
+}
+
+// metricSQL is a metric's value: a leaf's column or a derived formula.
+func (cp *compiler) metricSQL(mt *Metric, refs map[string]string) string {
+	if mt.Type != TypeDerived {
+		return refs[mt.Name]
+	}
+	return mt.formula.render(cp.d, func(name string) string { return cp.metricSQL(cp.m.metrics[name], refs) })
+}
+
+// renderFinal selects from result with metric filters, order and limit.
+func (cp *compiler) renderFinal() string {
+	var b strings.Builder
+	b.WriteString("SELECT *\nFROM " + cp.q("result"))
+	var conds []string
+	for _, f := range cp.c.having {
+		col := cp.q(f.Metric)
+		switch f.Op {
+		case "between":
+			conds = append(conds, fmt.Sprintf("%s BETWEEN %s AND %s", col, cp.arg(f.Values[0]), cp.arg(f.Values[1])))
+		default:
+			sym := map[string]string{"eq": "=", "ne": "<>", "gt": ">", "gte": ">=", "lt": "<", "lte": "<="}[f.Op]
+			conds = append(conds, fmt.Sprintf("%s %s %s", col, sym, cp.arg(f.Values[0])))
+		}
+	}
+	b.WriteString(whereClause(conds))
+	keys := cp.c.outputNames()[:cp.keyCount()]
+	var order []string
+	used := map[string]bool{}
+	for _, o := range cp.c.q.Order {
+		dir := "ASC"
+		if o.Desc {
+			dir = "DESC"
+		}
+		order = append(order, cp.q(o.By)+" "+dir+" NULLS LAST")
+		used[o.By] = true
+	}
+	if len(order) == 0 && cp.c.grain == "" && len(cp.c.dims) > 0 {
+		order = append(order, cp.q(cp.c.metrics[0].Name)+" DESC NULLS LAST")
+	}
+	for _, k := range keys {
+		if !used[k] {
+			order = append(order, cp.q(k)+" ASC NULLS LAST")
+		}
+	}
+	if len(order) > 0 {
+		b.WriteString("\nORDER BY " + strings.Join(order, ", "))
+	}
+	if cp.c.q.Limit > 0 {
+		b.WriteString("\nLIMIT " + strconv.Itoa(cp.c.q.Limit))
+	}
+	return b.String()
+}
+
+// columns describes the result's columns in order.
+func (cp *compiler) columns() []Column {
+	var cols []Column
+	if g := cp.c.grain; g != "" {
+		cols = append(cols, Column{Name: g, Type: "date", Role: RoleTime, Title: grainTitles[g]})
+	}
+	for _, d := range cp.c.dims {
+		cols = append(cols, Column{Name: d.Name, Type: "string", Role: RoleDimension, Title: d.Label})
+	}
+	for _, mt := range cp.c.metrics {
+		cols = append(cols, Column{Name: mt.Name, Type: "number", Role: RoleMetric, Unit: mt.Unit, Title: mt.Label})
+		if cp.c.q.Compare != "" {
+			pz, pe := "上期", "previous period"
+			if cp.c.q.Compare == CompareYoY {
+				pz, pe = "去年同期", "same period last year"
+			}
+			cols = append(cols,
+				Column{Name: mt.Name + "_previous", Type: "number", Role: RolePrevious, Unit: mt.Unit, Metric: mt.Name,
+					Title: Text{Zh: mt.Label.Zh + "（" + pz + "）", En: mt.Label.En + " (" + pe + ")"}},
+				Column{Name: mt.Name + "_change", Type: "number", Role: RoleChange, Unit: UnitPercent, Metric: mt.Name,
+					Title: Text{Zh: mt.Label.Zh + map[string]string{CompareYoY: "同比", ComparePoP: "环比"}[cp.c.q.Compare],
+						En: mt.Label.En + map[string]string{CompareYoY: " YoY", ComparePoP: " change"}[cp.c.q.Compare]}})
+		}
+		if slices.Contains(cp.c.q.Share, mt.Name) {
+			cols = append(cols, Column{Name: mt.Name + "_share", Type: "number", Role: RoleShare, Unit: UnitPercent, Metric: mt.Name,
+				Title: Text{Zh: mt.Label.Zh + "占比", En: mt.Label.En + " share"}})
+		}
+	}
+	Localize(cols, "zh")
+	return cols
+}
+
+var grainTitles = map[string]Text{
+	GrainDay: {Zh: "日期", En: "Day"}, GrainWeek: {Zh: "周", En: "Week"}, GrainMonth: {Zh: "月份", En: "Month"},
+	GrainQuarter: {Zh: "季度", En: "Quarter"}, GrainYear: {Zh: "年份", En: "Year"},
+}

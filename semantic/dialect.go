@@ -1,0 +1,94 @@
+package semantic
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Dialect is everything the compiler needs to know about one SQL engine.
+// Adding an engine (PostgreSQL, ClickHouse) means adding a value of this
+// interface; nothing else in the compiler names an engine.
+type Dialect interface {
+	Name() string
+	// QuoteIdent quotes an identifier.
+	QuoteIdent(name string) string
+	// Placeholder is the n-th (1-based) bind parameter.
+	Placeholder(n int) string
+	// Literal renders a bound value inline, for the SQL shown to people.
+	Literal(v any) string
+	// TruncDate truncates a timestamp expression to the start of its grain, as a DATE.
+	TruncDate(grain, expr string) string
+	// ShiftDate moves a DATE expression forward by s.
+	ShiftDate(expr string, s Shift) string
+	// DateSeries is a table expression with one DATE column "bucket": every
+	// grain start from start (inclusive) to end (exclusive), both placeholders.
+	DateSeries(grain, start, end string) string
+	// Divide divides without failing or returning infinity on zero (NULL then).
+	Divide(a, b string) string
+	// Contains tests whether a text expression contains a bound string.
+	Contains(expr, param string) string
+}
+
+// DuckDB is the dialect of DuckDB 1.x.
+var DuckDB Dialect = duckDialect{}
+
+type duckDialect struct{}
+
+func (duckDialect) Name() string { return "duckdb" }
+
+func (duckDialect) QuoteIdent(name string) string {
+	return `"` + strings.ReplaceAll(name, `"`, `""`) + `"`
+}
+
+func (duckDialect) Placeholder(n int) string { return "$" + strconv.Itoa(n) }
+
+func (duckDialect) Literal(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return "NULL"
+	case string:
+		return "'" + strings.ReplaceAll(x, "'", "''") + "'"
+	case time.Time:
+		if x.Hour() == 0 && x.Minute() == 0 && x.Second() == 0 {
+			return "TIMESTAMP '" + x.Format(time.DateOnly) + "'"
+		}
+		return "TIMESTAMP '" + x.Format(time.DateTime) + "'"
+	case bool:
+		return strings.ToUpper(strconv.FormatBool(x))
+	case float64:
+		return strconv.FormatFloat(x, 'g', -1, 64)
+	default:
+		return fmt.Sprint(x)
+	}
+}
+
+var duckGrainUnit = map[string]string{GrainDay: "day", GrainWeek: "week", GrainMonth: "month", GrainQuarter: "quarter", GrainYear: "year"}
+
+func (duckDialect) TruncDate(grain, expr string) string {
+	return fmt.Sprintf("CAST(date_trunc('%s', %s) AS DATE)", duckGrainUnit[grain], expr)
+}
+
+func (duckDialect) ShiftDate(expr string, s Shift) string {
+	switch {
+	case s.Months != 0 && s.Days != 0:
+		return fmt.Sprintf("CAST(%s + INTERVAL %d MONTH + INTERVAL %d DAY AS DATE)", expr, s.Months, s.Days)
+	case s.Months != 0:
+		return fmt.Sprintf("CAST(%s + INTERVAL %d MONTH AS DATE)", expr, s.Months)
+	case s.Days != 0:
+		return fmt.Sprintf("CAST(%s + INTERVAL %d DAY AS DATE)", expr, s.Days)
+	}
+	return expr
+}
+
+func (d duckDialect) DateSeries(grain, start, end string) string {
+	return fmt.Sprintf("(SELECT CAST(range AS DATE) AS %s FROM range(CAST(%s AS DATE), CAST(%s AS DATE), INTERVAL 1 %s))",
+		d.QuoteIdent("bucket"), start, end, strings.ToUpper(duckGrainUnit[grain]))
+}
+
+func (duckDialect) Divide(a, b string) string { return fmt.Sprintf("%s / NULLIF(%s, 0)", a, b) }
+
+func (duckDialect) Contains(expr, param string) string {
+	return fmt.Sprintf("contains(%s, %s)", expr, param)
+}

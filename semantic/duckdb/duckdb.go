@@ -1,0 +1,189 @@
+// Package duckdb runs compiled semantic plans on DuckDB. It is the only
+// package of Wenshu that imports the DuckDB driver: it opens databases
+// read-only, runs queries under a context that really interrupts DuckDB,
+// caps the rows read, and maps DuckDB types to plain Go values.
+package duckdb
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"math/big"
+	"strings"
+	"time"
+
+	duck "github.com/duckdb/duckdb-go/v2"
+
+	"github.com/wenshu-bi/wenshu/semantic"
+)
+
+// ErrTimeout is returned when a query is interrupted by its deadline.
+var ErrTimeout = errors.New("query took too long and was interrupted")
+
+// ErrCanceled is returned when the caller cancels a query.
+var ErrCanceled = errors.New("query was canceled")
+
+// DefaultMaxRows caps the rows a query returns when Options gives none.
+const DefaultMaxRows = 10000
+
+// Options configures Open.
+type Options struct {
+	// Timeout bounds each query; 0 means 30 seconds.
+	Timeout time.Duration
+	// MaxRows caps the rows returned; 0 means DefaultMaxRows.
+	MaxRows int
+	// Threads limits DuckDB's worker threads; 0 leaves DuckDB's default.
+	Threads int
+}
+
+// DB is a read-only DuckDB database.
+type DB struct {
+	sql  *sql.DB
+	opts Options
+}
+
+// Open opens a DuckDB file read-only, so any number of processes can read it.
+func Open(path string, opts Options) (*DB, error) {
+	if opts.Timeout == 0 {
+		opts.Timeout = 30 * time.Second
+	}
+	if opts.MaxRows == 0 {
+		opts.MaxRows = DefaultMaxRows
+	}
+	dsn := path + "?access_mode=read_only"
+	if opts.Threads > 0 {
+		dsn += fmt.Sprintf("&threads=%d", opts.Threads)
+	}
+	db, err := sql.Open("duckdb", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	if err := db.Ping(); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	return &DB{sql: db, opts: opts}, nil
+}
+
+// Create opens (creating if needed) a writable DuckDB file, for the generator.
+func Create(path string) (*sql.DB, error) {
+	db, err := sql.Open("duckdb", path)
+	if err != nil {
+		return nil, fmt.Errorf("create %s: %w", path, err)
+	}
+	if err := db.Ping(); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("create %s: %w", path, err)
+	}
+	return db, nil
+}
+
+// Close closes the database.
+func (db *DB) Close() error { return db.sql.Close() }
+
+// SQL returns the underlying handle, for read-only helpers such as tests.
+func (db *DB) SQL() *sql.DB { return db.sql }
+
+// Run executes a compiled plan and returns its result, with the plan's
+// column descriptions.
+func (db *DB) Run(ctx context.Context, p *semantic.Plan) (*semantic.Result, error) {
+	_, rows, truncated, err := db.Query(ctx, p.SQL, p.Args...)
+	if err != nil {
+		return nil, err
+	}
+	return &semantic.Result{Columns: p.Columns, Rows: rows, Truncated: truncated}, nil
+}
+
+// Query runs any read-only SQL under the database's timeout and row cap.
+func (db *DB) Query(ctx context.Context, query string, args ...any) (cols []string, out [][]any, truncated bool, err error) {
+	ctx, cancel := context.WithTimeout(ctx, db.opts.Timeout)
+	defer cancel()
+	rows, err := db.sql.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, nil, false, mapErr(ctx, err)
+	}
+	defer rows.Close()
+	types, err := rows.ColumnTypes()
+	if err != nil {
+		return nil, nil, false, mapErr(ctx, err)
+	}
+	for _, t := range types {
+		cols = append(cols, t.Name())
+	}
+	for rows.Next() {
+		if len(out) == db.opts.MaxRows {
+			truncated = true
+			break
+		}
+		vals := make([]any, len(types))
+		ptrs := make([]any, len(types))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return nil, nil, false, mapErr(ctx, err)
+		}
+		for i, v := range vals {
+			vals[i] = plain(v, types[i].DatabaseTypeName())
+		}
+		out = append(out, vals)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, false, mapErr(ctx, err)
+	}
+	return cols, out, truncated, nil
+}
+
+func mapErr(ctx context.Context, err error) error {
+	switch {
+	case errors.Is(ctx.Err(), context.DeadlineExceeded):
+		return ErrTimeout
+	case errors.Is(ctx.Err(), context.Canceled):
+		return ErrCanceled
+	}
+	return fmt.Errorf("duckdb: %w", err)
+}
+
+// plain maps a scanned DuckDB value to a JSON-friendly Go value.
+func plain(v any, dbType string) any {
+	switch x := v.(type) {
+	case time.Time:
+		if dbType == "DATE" {
+			return x.Format(time.DateOnly)
+		}
+		return x.Format(time.DateTime)
+	case duck.Decimal:
+		return x.Float64()
+	case *big.Int:
+		if x.IsInt64() {
+			return x.Int64()
+		}
+		f, _ := new(big.Float).SetInt(x).Float64()
+		return f
+	case int32:
+		return int64(x)
+	case int16:
+		return int64(x)
+	case int8:
+		return int64(x)
+	case uint8:
+		return int64(x)
+	case uint16:
+		return int64(x)
+	case uint32:
+		return int64(x)
+	case float32:
+		return float64(x)
+	case []byte:
+		return string(x)
+	case duck.UUID:
+		return x.String()
+	}
+	if strings.HasPrefix(dbType, "DECIMAL") {
+		if f, ok := v.(float64); ok {
+			return f
+		}
+	}
+	return v
+}
