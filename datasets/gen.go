@@ -90,3 +90,7 @@ func genSteps(opts GenOptions) ([]genStep, error) {
 
 // guestOrders is the number of guest (non-member) store orders at scale 1.
 const guestOrders = 440000
+
+// Script returns the generator's SQL script: equal scripts generate equal
+// data for equal options (tests key cached files by its hash).
+func Script() string { return genSQL }

@@ -82,6 +82,7 @@ type compiler struct {
 	args     []any
 	argIndex map[string]int
 	ctes     []string
+	result   string // the SELECT of every output column
 }
 
 // Compile validates q against the model and renders it to SQL. Validation
@@ -139,22 +140,30 @@ func Compile(m *Model, q *Query, opts CompileOptions) (*Plan, error) {
 	}
 	plan.Columns = cp.columns()
 	cp.renderResult(joins, refs, prevRefs)
-	plan.SQL = "WITH " + strings.Join(cp.ctes, ",\n") + "\n" + cp.renderFinal()
+	final := cp.renderFinal()
+	plan.SQL = "WITH " + strings.Join(cp.ctes, ",\n") + "\n" + final
 	plan.Args = cp.args
 	return plan, nil
 }
 
+// rangeArgs binds a range's bounds when first used (every bound parameter
+// must appear in the SQL).
 type rangeArgs struct {
-	start, end string // placeholders: inclusive start, exclusive end (timestamps)
-	shift      Shift
+	cp    *compiler
+	r     DateRange
+	shift Shift
 }
 
 func (cp *compiler) rangeArgs(r *DateRange) *rangeArgs {
 	if r == nil {
 		return nil
 	}
-	return &rangeArgs{start: cp.arg(r.Start.Time), end: cp.arg(r.End.AddDays(1).Time)}
+	return &rangeArgs{cp: cp, r: *r}
 }
+
+// start is the inclusive start timestamp; end the exclusive end.
+func (ra *rangeArgs) start() string { return ra.cp.arg(ra.r.Start.Time) }
+func (ra *rangeArgs) end() string   { return ra.cp.arg(ra.r.End.AddDays(1).Time) }
 
 // arg binds a value and returns its placeholder; equal values share one.
 func (cp *compiler) arg(v any) string {
@@ -209,6 +218,13 @@ func (cp *compiler) tableRef(name string) string {
 func (cp *compiler) fromClause(l *leaf, from string) string {
 	lines := []string{"FROM " + from}
 	joined := map[string]bool{l.gtable: true}
+	inner := map[string]bool{}
+	for _, t := range l.strict {
+		path, _ := cp.m.path(l.gtable, t)
+		for _, j := range path {
+			inner[j.To] = true
+		}
+	}
 	for _, t := range l.tables {
 		path, _ := cp.m.path(l.gtable, t)
 		for _, j := range path {
@@ -217,8 +233,12 @@ func (cp *compiler) fromClause(l *leaf, from string) string {
 			}
 			joined[j.To] = true
 			pk := cp.m.tables[j.To].PrimaryKey[0]
-			lines = append(lines, fmt.Sprintf("LEFT JOIN %s ON %s.%s = %s.%s",
-				cp.tableRef(j.To), cp.q(j.To), cp.q(pk), cp.q(j.From), cp.q(j.Column)))
+			kind := "LEFT JOIN"
+			if j.Required || inner[j.To] {
+				kind = "JOIN"
+			}
+			lines = append(lines, fmt.Sprintf("%s %s ON %s.%s = %s.%s",
+				kind, cp.tableRef(j.To), cp.q(j.To), cp.q(pk), cp.q(j.From), cp.q(j.Column)))
 		}
 	}
 	return strings.Join(lines, "\n")
@@ -246,7 +266,7 @@ func (cp *compiler) renderUnit(u *unit, name string, r *rangeArgs) string {
 	if cp.c.grain != "" && l0.time != "" {
 		bucket = cp.d.TruncDate(cp.c.grain, l0.time)
 		if u.kind == "cumulative" && r != nil {
-			bucket = fmt.Sprintf("greatest(%s, %s)", bucket, cp.d.TruncDate(cp.c.grain, r.start))
+			bucket = fmt.Sprintf("greatest(%s, %s)", bucket, cp.d.TruncDate(cp.c.grain, r.start()))
 		}
 		if r != nil && (r.shift != Shift{}) && u.kind != "cumulative" {
 			bucket = cp.d.ShiftDate(bucket, r.shift)
@@ -260,9 +280,9 @@ func (cp *compiler) renderUnit(u *unit, name string, r *rangeArgs) string {
 	var where []string
 	if l0.time != "" && r != nil {
 		if u.kind != "cumulative" {
-			where = append(where, fmt.Sprintf("%s >= %s", l0.time, r.start))
+			where = append(where, fmt.Sprintf("%s >= %s", l0.time, r.start()))
 		}
-		where = append(where, fmt.Sprintf("%s < %s", l0.time, r.end))
+		where = append(where, fmt.Sprintf("%s < %s", l0.time, r.end()))
 	}
 	where = append(where, l0.where...)
 	from := cp.tableRef(l0.gtable)
@@ -278,7 +298,7 @@ func (cp *compiler) renderUnit(u *unit, name string, r *rangeArgs) string {
 		}
 		inner = append(inner, count+" AS "+cp.q("_events"))
 		if l0.filter != "" {
-			where = append(where, l0.filter)
+			where = append(where, parenthesize(l0.filter))
 		}
 		body := "SELECT " + strings.Join(inner, ",\n       ") + "\n" + cp.fromClause(l0, from) +
 			whereClause(where) + groupBy(nkeys+1)
@@ -330,7 +350,7 @@ func (cp *compiler) renderUnit(u *unit, name string, r *rangeArgs) string {
 		}
 		running = append(running, fmt.Sprintf("sum(coalesce(n.%s, 0)) OVER (%s) AS %s", cp.q(l.mt.Name), over, cp.q(l.mt.Name)))
 	}
-	series := cp.d.DateSeries(g, cp.d.TruncDate(g, r.start), r.end)
+	series := cp.d.DateSeries(g, cp.d.TruncDate(g, r.start()), r.end())
 	from2 := "FROM " + series + " AS b"
 	if len(dimCols) > 0 {
 		var kcols []string
@@ -356,8 +376,8 @@ func (cp *compiler) renderUnit(u *unit, name string, r *rangeArgs) string {
 	return name
 }
 
-// firstRows adds a CTE keeping each entity's first qualifying row, and
-// returns its name.
+// firstRows adds a CTE keeping each entity's first qualifying row (by time,
+// then primary key), and returns its name.
 func (cp *compiler) firstRows(l *leaf) string {
 	t := cp.m.tables[l.gtable]
 	name := "first_" + l.gtable + "_per_" + strings.ReplaceAll(l.mt.FirstPer, ".", "_")
@@ -366,19 +386,15 @@ func (cp *compiler) firstRows(l *leaf) string {
 			return name
 		}
 	}
-	order := []string{l.time}
-	for _, pk := range t.PrimaryKey {
-		order = append(order, cp.q(t.Name)+"."+cp.q(pk))
-	}
-	inner := fmt.Sprintf("SELECT *, row_number() OVER (PARTITION BY %s ORDER BY %s) AS %s\nFROM %s",
-		renderExpr(l.mt.FirstPer, l.gtable, cp.d), strings.Join(order, ", "), cp.q("_rank"), cp.tableRef(l.gtable))
+	from := cp.tableRef(l.gtable)
 	if t.From == "" {
-		inner += " AS " + cp.q(l.gtable)
+		from += " AS " + cp.q(l.gtable)
 	}
-	if l.filter != "" {
-		inner += "\nWHERE " + l.filter
+	var pk []string
+	for _, c := range t.PrimaryKey {
+		pk = append(pk, cp.q(t.Name)+"."+cp.q(c))
 	}
-	cp.addCTE(name, "SELECT *\nFROM (\n"+indent(inner)+"\n) AS "+cp.q(l.gtable)+"\nWHERE "+cp.q("_rank")+" = 1")
+	cp.addCTE(name, cp.d.FirstRows(from, cp.q(l.gtable), renderExpr(l.mt.FirstPer, l.gtable, cp.d), l.time, pk, l.filter))
 	return name
 }
 
@@ -417,9 +433,9 @@ func splitFilters(leaves []*leaf) (common string, perLeaf bool) {
 	}
 	switch {
 	case same:
-		return f0, false
+		return parenthesize(f0), false
 	case all:
-		return strings.Join(any, " OR "), true
+		return "(" + strings.Join(any, " OR ") + ")", true
 	}
 	return "", true
 }
@@ -510,7 +526,7 @@ func (cp *compiler) renderResult(units []unitRef, refs, prevRefs map[string]stri
 			sel = append(sel, cp.d.Divide(cur, "sum("+cur+") OVER ()")+" AS "+cp.q(mt.Name+"_share"))
 		}
 	}
-	cp.addCTE("result", "SELECT "+strings.Join(sel, ",\n       ")+"\n"+strings.Join(from, "\n"))
+	cp.result = "SELECT " + strings.Join(sel, ",\n       ") + "\n" + strings.Join(from, "\n")
 }
 
 func (cp *compiler) keyCount() int {
@@ -529,10 +545,10 @@ func (cp *compiler) metricSQL(mt *Metric, refs map[string]string) string {
 	return mt.formula.render(cp.d, func(name string) string { return cp.metricSQL(cp.m.metrics[name], refs) })
 }
 
-// renderFinal selects from result with metric filters, order and limit.
+// renderFinal selects the result with metric filters, order and limit;
+// with metric filters the result becomes a CTE so they can name its columns.
 func (cp *compiler) renderFinal() string {
 	var b strings.Builder
-	b.WriteString("SELECT *\nFROM " + cp.q("result"))
 	var conds []string
 	for _, f := range cp.c.having {
 		col := cp.q(f.Metric)
@@ -544,7 +560,13 @@ func (cp *compiler) renderFinal() string {
 			conds = append(conds, fmt.Sprintf("%s %s %s", col, sym, cp.arg(f.Values[0])))
 		}
 	}
-	b.WriteString(whereClause(conds))
+	if len(conds) > 0 {
+		cp.addCTE("result", cp.result)
+		b.WriteString("SELECT *\nFROM " + cp.q("result"))
+		b.WriteString(whereClause(conds))
+	} else {
+		b.WriteString(cp.result)
+	}
 	keys := cp.c.outputNames()[:cp.keyCount()]
 	var order []string
 	used := map[string]bool{}
@@ -608,4 +630,21 @@ func (cp *compiler) columns() []Column {
 var grainTitles = map[string]Text{
 	GrainDay: {Zh: "日期", En: "Day"}, GrainWeek: {Zh: "周", En: "Week"}, GrainMonth: {Zh: "月份", En: "Month"},
 	GrainQuarter: {Zh: "季度", En: "Quarter"}, GrainYear: {Zh: "年份", En: "Year"},
+}
+
+// parenthesize wraps a condition holding a top-level OR, so that it can be
+// ANDed with others.
+func parenthesize(cond string) string {
+	depth := 0
+	for _, t := range tokenize(cond) {
+		switch {
+		case t.kind == tokPunct && t.text == "(":
+			depth++
+		case t.kind == tokPunct && t.text == ")":
+			depth--
+		case depth == 0 && t.kind == tokIdent && t.qual == "" && strings.EqualFold(t.text, "or"):
+			return "(" + cond + ")"
+		}
+	}
+	return cond
 }

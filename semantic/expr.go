@@ -207,3 +207,36 @@ func containsStr(list []string, s string) bool {
 	}
 	return false
 }
+
+// conjuncts splits a rendered condition at its top-level ANDs.
+func conjuncts(cond string) []string {
+	var out []string
+	depth, start := 0, 0
+	toks := tokenize(cond)
+	var b strings.Builder
+	_ = start
+	for _, t := range toks {
+		switch {
+		case t.kind == tokPunct && t.text == "(":
+			depth++
+		case t.kind == tokPunct && t.text == ")":
+			depth--
+		case depth == 0 && t.kind == tokIdent && t.qual == "" && strings.EqualFold(t.text, "and"):
+			out = append(out, strings.TrimSpace(b.String()))
+			b.Reset()
+			continue
+		}
+		switch {
+		case t.kind == tokIdent && t.qual != "":
+			b.WriteString(`"` + t.qual + `"."` + t.text + `"`)
+		case t.kind == tokIdent && !t.fn && !t.typ && !isKeyword(t.text):
+			b.WriteString(`"` + t.text + `"`)
+		default:
+			b.WriteString(t.text)
+		}
+	}
+	if s := strings.TrimSpace(b.String()); s != "" {
+		out = append(out, s)
+	}
+	return out
+}

@@ -9,6 +9,7 @@ package semantic
 // join is one step of a path: from.Column = to.<primary key>.
 type join struct {
 	From, Column, To string
+	Required         bool
 }
 
 // path returns the shortest chain of references from one table to another
@@ -34,7 +35,7 @@ func (m *Model) path(from, to string) ([]join, bool) {
 			if seen[r.Table] {
 				continue
 			}
-			via := append(append([]join(nil), n.via...), join{From: n.table, Column: r.Column, To: r.Table})
+			via := append(append([]join(nil), n.via...), join{From: n.table, Column: r.Column, To: r.Table, Required: r.Required})
 			if r.Table == to {
 				return via, true
 			}

@@ -94,10 +94,14 @@ type Table struct {
 	Line       int
 }
 
-// Reference is a foreign key: this table's Column refers to Table's primary key.
+// Reference is a foreign key: this table's Column refers to Table's primary
+// key. Required means every row has a match (the column is never NULL and
+// never dangling), so the compiler may inner-join; otherwise it left-joins,
+// keeping rows without a match as a NULL group.
 type Reference struct {
-	Column string
-	Table  string
+	Column   string
+	Table    string
+	Required bool
 }
 
 // Dimension is a business attribute results can be grouped and filtered by.
@@ -323,7 +327,18 @@ func ParseModel(file string, data []byte) (*Model, error) {
 		t := &Table{Name: name, From: rt.From, SQL: rt.SQL, Line: line}
 		t.PrimaryKey = p.stringList(&rt.PrimaryKey, "tables."+name+".primary_key")
 		p.each(&rt.References, "tables."+name+".references", func(col string, _ int, v *yaml.Node) {
-			t.References = append(t.References, Reference{Column: col, Table: v.Value})
+			r := Reference{Column: col, Table: v.Value}
+			if v.Kind == yaml.MappingNode {
+				var rr struct {
+					Table    string `yaml:"table"`
+					Required bool   `yaml:"required"`
+				}
+				if err := v.Decode(&rr); err != nil {
+					p.errf(v.Line, "tables."+name+".references."+col, "%v", err)
+				}
+				r.Table, r.Required = rr.Table, rr.Required
+			}
+			t.References = append(t.References, r)
 		})
 		m.Tables = append(m.Tables, t)
 		m.tables[name] = t

@@ -23,6 +23,9 @@ type leaf struct {
 	where  []string
 	tables []string // tables to join from gtable
 	pkOnly bool     // count_distinct of gtable's primary key: count(*) will do
+	// strict lists tables whose NULL rows the filters reject anyway, so
+	// joins towards them may be inner joins.
+	strict []string
 }
 
 // key is one grouping column of a unit: its output name and expression.
@@ -169,7 +172,11 @@ func (cp *compiler) tryBind(mt *Metric, g string) *leaf {
 		l.keys = append(l.keys, key{name: d.Name, expr: render(parts[i])})
 	}
 	for i, f := range cp.c.dimFilters {
-		l.where = append(l.where, cp.filterSQL(render(parts[len(cp.c.dims)+i]), f.op, f.values))
+		p := parts[len(cp.c.dims)+i]
+		l.where = append(l.where, cp.filterSQL(render(p), f.op, f.values))
+		if f.op != "not_in" && f.op != "ne" && !slices.Contains(f.values, nil) {
+			l.strict = append(l.strict, exprTables(cp.sub(p.expr), p.base)...)
+		}
 	}
 	l.expr, l.filter, l.time, l.entity = render(own[0]), render(own[1]), render(own[2]), render(own[3])
 	if mt.Type == TypeRepeat {
@@ -177,7 +184,16 @@ func (cp *compiler) tryBind(mt *Metric, g string) *leaf {
 		l.expr = render(own[4])
 		l.pkOnly = g == mt.Table && isPrimaryKey(cp.m.tables[g], mt.Event)
 	} else {
-		l.pkOnly = l.agg == AggCountDistinct && g == mt.Table && isPrimaryKey(cp.m.tables[g], mt.Expr)
+		l.pkOnly = l.agg == AggCountDistinct && g == mt.Table &&
+			(isPrimaryKey(cp.m.tables[g], mt.Expr) || mt.FirstPer != "" && mt.FirstPer == mt.Expr)
+	}
+	// A filter conjunct "fk IS NOT NULL" makes the join along fk strict.
+	for _, c := range conjuncts(l.filter) {
+		for _, r := range cp.m.tables[g].References {
+			if c == cp.d.QuoteIdent(g)+"."+cp.d.QuoteIdent(r.Column)+" IS NOT NULL" {
+				l.strict = append(l.strict, r.Table)
+			}
+		}
 	}
 	return l
 }

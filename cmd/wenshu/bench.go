@@ -1,0 +1,104 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"slices"
+	"text/tabwriter"
+	"time"
+
+	"github.com/wenshu-bi/wenshu/datasets"
+	"github.com/wenshu-bi/wenshu/semantic"
+	"github.com/wenshu-bi/wenshu/semantic/duckdb"
+)
+
+func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	scale := fs.Float64("scale", 1, "scale of the generated data to benchmark on")
+	dbPath := fs.String("db", "", "data file; empty means data/bench-sf<scale>.duckdb, generated when missing")
+	runs := fs.Int("runs", 7, "timed runs per query (after one warm-up)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	log := newLogger(stderr, slog.LevelInfo)
+	path := *dbPath
+	if path == "" {
+		path = fmt.Sprintf("data/bench-sf%g.duckdb", *scale)
+		if err := ensureBenchData(ctx, path, *scale, log); err != nil {
+			return err
+		}
+	}
+	m, err := datasets.RetailModel()
+	if err != nil {
+		return err
+	}
+	db, err := duckdb.Open(path, duckdb.Options{Timeout: 10 * time.Minute, MaxRows: 1 << 20})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+
+	tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(tw, "query\tcompile µs\tcompiled ms\thand-written ms\tratio\t\n")
+	var ratios []float64
+	for _, bq := range datasets.BenchQueries {
+		q, err := semantic.ParseQuery([]byte(bq.Query))
+		if err != nil {
+			return fmt.Errorf("%s: %w", bq.Name, err)
+		}
+		cstart := time.Now()
+		plan, err := semantic.Compile(m, q, semantic.CompileOptions{})
+		if err != nil {
+			return fmt.Errorf("%s: %w", bq.Name, err)
+		}
+		compile := time.Since(cstart)
+		var compiled, hand []time.Duration
+		for i := 0; i <= *runs; i++ {
+			// Alternate the two so drift in the machine's load hits both.
+			c, err := timeQuery(ctx, db, plan.SQL, plan.Args...)
+			if err != nil {
+				return fmt.Errorf("%s compiled: %w", bq.Name, err)
+			}
+			h, err := timeQuery(ctx, db, bq.SQL)
+			if err != nil {
+				return fmt.Errorf("%s hand-written: %w", bq.Name, err)
+			}
+			if i > 0 {
+				compiled, hand = append(compiled, c), append(hand, h)
+			}
+		}
+		mc, mh := median(compiled), median(hand)
+		ratio := float64(mc) / float64(mh)
+		ratios = append(ratios, ratio)
+		fmt.Fprintf(tw, "%s\t%d\t%.2f\t%.2f\t%.2f\t\n", bq.Name, compile.Microseconds(), ms(mc), ms(mh), ratio)
+	}
+	slices.Sort(ratios)
+	fmt.Fprintf(tw, "median ratio\t\t\t\t%.2f\t\n", ratios[len(ratios)/2])
+	fmt.Fprintf(tw, "worst ratio\t\t\t\t%.2f\t\n", ratios[len(ratios)-1])
+	return tw.Flush()
+}
+
+func ensureBenchData(ctx context.Context, path string, scale float64, log *slog.Logger) error {
+	if fileExists(path) {
+		return nil
+	}
+	return generate(ctx, path, scale, 42, log)
+}
+
+func timeQuery(ctx context.Context, db *duckdb.DB, sql string, args ...any) (time.Duration, error) {
+	start := time.Now()
+	_, _, _, err := db.Query(ctx, sql, args...)
+	return time.Since(start), err
+}
+
+func median(ds []time.Duration) time.Duration {
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	return s[len(s)/2]
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

@@ -1,0 +1,104 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/wenshu-bi/wenshu/datasets"
+	"github.com/wenshu-bi/wenshu/semantic"
+	"github.com/wenshu-bi/wenshu/semantic/duckdb"
+)
+
+const defaultDB = "data/retail.duckdb"
+
+// dataConfig is what every command that reads data needs.
+type dataConfig struct {
+	DB    string
+	Model string
+	AsOf  string
+}
+
+func (c *dataConfig) register(fs interface {
+	StringVar(*string, string, string, string)
+}) {
+	fs.StringVar(&c.DB, "db", envOr("WENSHU_DB", defaultDB), "DuckDB data file (env WENSHU_DB)")
+	fs.StringVar(&c.Model, "model", envOr("WENSHU_MODEL", ""), "semantic model YAML; empty means the embedded demo model (env WENSHU_MODEL)")
+	fs.StringVar(&c.AsOf, "as-of", envOr("WENSHU_AS_OF", ""), "date relative time is resolved against; empty means the model's as_of (env WENSHU_AS_OF)")
+}
+
+// loadModel reads the model file, or the embedded demo model.
+func (c *dataConfig) loadModel() (*semantic.Model, error) {
+	if c.Model == "" {
+		return datasets.RetailModel()
+	}
+	data, err := os.ReadFile(c.Model)
+	if err != nil {
+		return nil, err
+	}
+	return semantic.ParseModel(c.Model, data)
+}
+
+// asOf resolves the --as-of flag against the model.
+func (c *dataConfig) asOf(m *semantic.Model) (semantic.Date, error) {
+	if c.AsOf != "" {
+		return semantic.ParseDate(c.AsOf)
+	}
+	if !m.AsOf.IsZero() {
+		return semantic.Date{Time: m.AsOf}, nil
+	}
+	now := time.Now()
+	return semantic.D(now.Year(), now.Month(), now.Day()), nil
+}
+
+// generate writes the demo database to path atomically (a temporary file
+// renamed into place), so a half-written file is never mistaken for data.
+func generate(ctx context.Context, path string, scale float64, seed int64, log *slog.Logger) error {
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return err
+		}
+	}
+	tmp := path + ".tmp"
+	os.Remove(tmp)
+	os.Remove(tmp + ".wal")
+	db, err := duckdb.Create(tmp)
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	if err := datasets.Generate(ctx, db, datasets.GenOptions{Scale: scale, Seed: seed, Logger: log}); err != nil {
+		db.Close()
+		os.Remove(tmp)
+		return err
+	}
+	if _, err := db.ExecContext(ctx, "CHECKPOINT"); err != nil {
+		db.Close()
+		return fmt.Errorf("checkpoint: %w", err)
+	}
+	if err := db.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return err
+	}
+	log.Info("demo data written", "file", path, "scale", scale, "seed", seed, "seconds", time.Since(start).Seconds())
+	return nil
+}
+
+// ensureDemoData generates the demo database when the file is missing.
+func ensureDemoData(ctx context.Context, path string, log *slog.Logger) error {
+	if _, err := os.Stat(path); err == nil {
+		return nil
+	}
+	log.Info("demo data missing, generating it", "file", path)
+	return generate(ctx, path, 1, 42, log)
+}
+
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
+}

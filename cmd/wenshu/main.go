@@ -1,0 +1,68 @@
+// Command wenshu is the one Wenshu binary: it generates the demo data, runs
+// semantic queries, benchmarks the compiler, answers questions and serves the
+// chat page. This file only wires flags and environment to the packages.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+const usage = `wenshu — ChatBI over a metrics semantic layer
+
+Usage:
+  wenshu gen   [--scale 1] [--seed 42] [--out data/retail.duckdb]
+  wenshu query [--db FILE] [--model FILE] [--as-of DATE] 'QUERY JSON'
+  wenshu bench [--scale 1] [--db FILE] [--runs 7]
+
+Run "wenshu COMMAND -h" for a command's flags.
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "wenshu:", err)
+		}
+		os.Exit(1)
+	}
+}
+
+// run dispatches a command line; it is main without the process around it.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return flag.ErrHelp
+	}
+	cmds := map[string]func(context.Context, []string, io.Writer, io.Writer) error{
+		"gen":   runGen,
+		"query": runQuery,
+		"bench": runBench,
+	}
+	cmd, ok := cmds[args[0]]
+	if !ok {
+		fmt.Fprint(stderr, usage)
+		return fmt.Errorf("unknown command %q", args[0])
+	}
+	return cmd(ctx, args[1:], stdout, stderr)
+}
+
+func newLogger(w io.Writer, level slog.Level) *slog.Logger {
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
+}
+
+// envOr returns the environment variable key, or def when it is unset.
+func envOr(key, def string) string {
+	if v, ok := os.LookupEnv(key); ok && v != "" {
+		return v
+	}
+	return def
+}

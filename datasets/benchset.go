@@ -1,0 +1,98 @@
+package datasets
+
+// BenchQuery is a semantic query over the demo data with the SQL a person
+// would write for it by hand. `wenshu bench` times both; tests check both
+// give the same rows.
+type BenchQuery struct {
+	Name  string
+	Query string // semantic query JSON
+	SQL   string // hand-written DuckDB SQL
+}
+
+// BenchQueries is the fixed benchmark set (as_of 2025-12-31).
+var BenchQueries = []BenchQuery{
+	{
+		Name:  "sales_last_month",
+		Query: `{"metrics":["sales"],"time":{"range":{"start":"2025-11-01","end":"2025-11-30"}}}`,
+		SQL:   `SELECT sum(paid_amount) FROM orders WHERE status = 'completed' AND order_time >= '2025-11-01' AND order_time < '2025-12-01'`,
+	},
+	{
+		Name:  "sales_by_channel_2025",
+		Query: `{"metrics":["sales"],"dimensions":["channel"],"time":{"range":{"start":"2025-01-01","end":"2025-12-31"}}}`,
+		SQL: `SELECT channel, sum(paid_amount) FROM orders WHERE status = 'completed'
+			AND order_time >= '2025-01-01' AND order_time < '2026-01-01' GROUP BY 1`,
+	},
+	{
+		Name:  "monthly_sales_2025",
+		Query: `{"metrics":["sales"],"time":{"grain":"month","range":{"start":"2025-01-01","end":"2025-12-31"}}}`,
+		SQL: `SELECT date_trunc('month', order_time)::DATE, sum(paid_amount) FROM orders WHERE status = 'completed'
+			AND order_time >= '2025-01-01' AND order_time < '2026-01-01' GROUP BY 1`,
+	},
+	{
+		Name:  "sales_orders_by_category",
+		Query: `{"metrics":["sales","orders"],"dimensions":["category"],"time":{"range":{"start":"2025-01-01","end":"2025-12-31"}}}`,
+		SQL: `SELECT p.category, sum(i.paid_line_amount), count(DISTINCT o.order_id)
+			FROM order_items i JOIN orders o USING (order_id) JOIN products p USING (product_id)
+			WHERE o.status = 'completed' AND o.order_time >= '2025-01-01' AND o.order_time < '2026-01-01' GROUP BY 1`,
+	},
+	{
+		Name:  "repurchase_by_tier",
+		Query: `{"metrics":["repurchase_rate"],"dimensions":["tier"],"time":{"range":{"start":"2025-01-01","end":"2025-12-31"}}}`,
+		SQL: `WITH c AS (SELECT tier_at_order t, customer_id, count(*) n FROM orders
+			WHERE status = 'completed' AND customer_id IS NOT NULL AND order_time >= '2025-01-01' AND order_time < '2026-01-01' GROUP BY 1, 2)
+			SELECT t, avg(CASE WHEN n >= 2 THEN 1.0 ELSE 0.0 END) FROM c GROUP BY 1`,
+	},
+	{
+		Name:  "conversion_by_channel",
+		Query: `{"metrics":["conversion_rate"],"dimensions":["channel"],"time":{"range":{"start":"2025-11-01","end":"2025-11-30"}}}`,
+		SQL: `WITH s AS (SELECT session_id, any_value(channel) ch, min(event_time) FILTER (WHERE event_type = 'visit') vt,
+			bool_or(event_type = 'pay') paid FROM events GROUP BY 1)
+			SELECT ch, avg(CASE WHEN paid THEN 1.0 ELSE 0.0 END) FROM s WHERE vt >= '2025-11-01' AND vt < '2025-12-01' GROUP BY 1`,
+	},
+	{
+		Name:  "sales_and_conversion_by_channel",
+		Query: `{"metrics":["sales","conversion_rate"],"dimensions":["channel"],"time":{"range":{"start":"2025-11-01","end":"2025-11-30"}}}`,
+		SQL: `WITH s AS (SELECT session_id, any_value(channel) ch, min(event_time) FILTER (WHERE event_type = 'visit') vt,
+			bool_or(event_type = 'pay') paid FROM events GROUP BY 1),
+			c AS (SELECT ch, avg(CASE WHEN paid THEN 1.0 ELSE 0.0 END) cr FROM s WHERE vt >= '2025-11-01' AND vt < '2025-12-01' GROUP BY 1),
+			o AS (SELECT channel ch, sum(paid_amount) sales FROM orders WHERE status = 'completed'
+			  AND order_time >= '2025-11-01' AND order_time < '2025-12-01' GROUP BY 1)
+			SELECT ch, o.sales, c.cr FROM o FULL JOIN c USING (ch)`,
+	},
+	{
+		Name:  "monthly_sales_yoy",
+		Query: `{"metrics":["sales"],"time":{"grain":"month","range":{"start":"2025-01-01","end":"2025-12-31"}},"compare":"yoy"}`,
+		SQL: `WITH cur AS (SELECT date_trunc('month', order_time)::DATE m, sum(paid_amount) v FROM orders
+			  WHERE status = 'completed' AND order_time >= '2025-01-01' AND order_time < '2026-01-01' GROUP BY 1),
+			prev AS (SELECT (date_trunc('month', order_time) + INTERVAL 1 YEAR)::DATE m, sum(paid_amount) v FROM orders
+			  WHERE status = 'completed' AND order_time >= '2024-01-01' AND order_time < '2025-01-01' GROUP BY 1)
+			SELECT m, cur.v, prev.v, (cur.v - prev.v) / prev.v FROM cur LEFT JOIN prev USING (m)`,
+	},
+	{
+		Name:  "sales_per_sqm_by_region",
+		Query: `{"metrics":["sales_per_sqm"],"dimensions":["region"],"time":{"range":{"start":"2025-01-01","end":"2025-12-31"}}}`,
+		SQL: `WITH s AS (SELECT st.region, sum(o.paid_amount) sales FROM orders o JOIN stores st USING (store_id)
+			  WHERE o.status = 'completed' AND o.order_time >= '2025-01-01' AND o.order_time < '2026-01-01' GROUP BY 1),
+			a AS (SELECT region, sum(area_sqm) area FROM stores GROUP BY 1)
+			SELECT region, sales / area FROM s JOIN a USING (region)`,
+	},
+	{
+		Name:  "new_buyers_by_channel",
+		Query: `{"metrics":["new_buyers"],"dimensions":["channel"],"time":{"range":{"start":"2025-01-01","end":"2025-12-31"}}}`,
+		SQL: `WITH f AS (SELECT customer_id, arg_min(channel, (order_time, order_id)) ch, min(order_time) t FROM orders
+			  WHERE status = 'completed' AND customer_id IS NOT NULL GROUP BY 1)
+			SELECT ch, count(*) FROM f WHERE t >= '2025-01-01' AND t < '2026-01-01' GROUP BY 1`,
+	},
+	{
+		Name:  "members_by_tier",
+		Query: `{"metrics":["members"],"dimensions":["tier"],"time":{"range":{"start":"2025-01-01","end":"2025-12-31"}}}`,
+		SQL:   `SELECT tier, count(*) FROM customers WHERE registered_at < '2026-01-01' GROUP BY 1`,
+	},
+	{
+		Name:  "units_by_brand_top10",
+		Query: `{"metrics":["units"],"dimensions":["brand"],"time":{"range":{"start":"2025-01-01","end":"2025-12-31"}},"order":[{"by":"units","desc":true}],"limit":10}`,
+		SQL: `SELECT p.brand, sum(i.quantity) u FROM order_items i JOIN orders o USING (order_id) JOIN products p USING (product_id)
+			WHERE o.status = 'completed' AND o.order_time >= '2025-01-01' AND o.order_time < '2026-01-01'
+			GROUP BY 1 ORDER BY u DESC, 1 LIMIT 10`,
+	},
+}
