@@ -40,7 +40,11 @@ func (e *Error) Error() string {
 		b.WriteString(": ")
 	}
 	b.WriteString(e.Message)
-	if len(e.Suggestions) > 0 {
+	switch {
+	case len(e.Suggestions) == 0:
+	case e.Code == CodeUnreachable:
+		fmt.Fprintf(&b, " (it can be split by %s)", strings.Join(e.Suggestions, ", "))
+	default:
 		fmt.Fprintf(&b, " (did you mean %s?)", strings.Join(e.Suggestions, ", "))
 	}
 	return b.String()

@@ -92,6 +92,7 @@ type Table struct {
 	// References are many-to-one joins: Column holds the primary key of Table.
 	References []Reference
 	Line       int
+	lines      map[string]int
 }
 
 // Reference is a foreign key: this table's Column refers to Table's primary
@@ -118,7 +119,8 @@ type Dimension struct {
 	NullLabel   Text
 	Line        int
 
-	home string // the table Expr is on
+	home  string         // the table Expr is on
+	lines map[string]int // line of each field, for error messages
 }
 
 // Value is a known value of a dimension with its labels and synonyms.
@@ -170,6 +172,7 @@ type Metric struct {
 
 	deps    []string // metrics a derived metric refers to, in order of appearance
 	formula *formula
+	lines   map[string]int // line of each field, for error messages
 }
 
 // Alt redefines a metric's aggregation on a finer table, used when a query
@@ -324,7 +327,7 @@ func ParseModel(file string, data []byte) (*Model, error) {
 			p.errf(line, "tables."+name, "%v", err)
 			return
 		}
-		t := &Table{Name: name, From: rt.From, SQL: rt.SQL, Line: line}
+		t := &Table{Name: name, From: rt.From, SQL: rt.SQL, Line: line, lines: fieldLines(n)}
 		t.PrimaryKey = p.stringList(&rt.PrimaryKey, "tables."+name+".primary_key")
 		p.each(&rt.References, "tables."+name+".references", func(col string, _ int, v *yaml.Node) {
 			r := Reference{Column: col, Table: v.Value}
@@ -350,7 +353,8 @@ func ParseModel(file string, data []byte) (*Model, error) {
 			return
 		}
 		d := &Dimension{Name: name, Label: rd.Label, Synonyms: rd.Synonyms, Description: rd.Description,
-			Expr: strings.TrimSpace(rd.Expr), Values: rd.Values, NullLabel: rd.NullLabel, Line: line, Bindings: map[string]string{}}
+			Expr: strings.TrimSpace(rd.Expr), Values: rd.Values, NullLabel: rd.NullLabel, Line: line, Bindings: map[string]string{},
+			lines: fieldLines(n)}
 		p.each(&rd.Bindings, "dimensions."+name+".bindings", func(table string, _ int, v *yaml.Node) {
 			d.Bindings[table] = strings.TrimSpace(v.Value)
 		})
@@ -367,7 +371,7 @@ func ParseModel(file string, data []byte) (*Model, error) {
 			Unit: rm.Unit, Type: rm.Type, Hidden: rm.Hidden, DefaultRange: rm.DefaultRange, Line: line,
 			Table: rm.Table, Time: strings.TrimSpace(rm.Time), Filter: strings.TrimSpace(rm.Filter),
 			Agg: rm.Agg, Expr: strings.TrimSpace(rm.Expr), At: rm.At, FirstPer: rm.FirstPer,
-			Cumulative: rm.Cumulative, Entity: rm.Entity, Event: rm.Event, MinCount: rm.MinCount}
+			Cumulative: rm.Cumulative, Entity: rm.Entity, Event: rm.Event, MinCount: rm.MinCount, lines: fieldLines(n)}
 		if mt.Type == "" {
 			mt.Type = TypeSimple
 		}
@@ -465,9 +469,9 @@ func (p *modelParser) check(m *Model) {
 			target := m.tables[r.Table]
 			switch {
 			case target == nil:
-				p.errf(t.Line, elem+".references."+r.Column, "unknown table %q%s", r.Table, didYouMean(r.Table, tableNames(m)))
+				p.errf(at(t.lines, "references", t.Line), elem+".references."+r.Column, "unknown table %q%s", r.Table, didYouMean(r.Table, tableNames(m)))
 			case len(target.PrimaryKey) != 1:
-				p.errf(t.Line, elem+".references."+r.Column, "table %q needs a single-column primary_key to be referenced", r.Table)
+				p.errf(at(t.lines, "references", t.Line), elem+".references."+r.Column, "table %q needs a single-column primary_key to be referenced", r.Table)
 			}
 		}
 	}
@@ -487,25 +491,25 @@ func (p *modelParser) check(m *Model) {
 		homes := qualifiedTables(d.Expr, m)
 		switch {
 		case len(homes) != 1:
-			p.errf(d.Line, elem+".expr", "must refer to exactly one table with table-qualified columns (e.g. orders.channel), got %q", d.Expr)
+			p.errf(at(d.lines, "expr", d.Line), elem+".expr", "must refer to exactly one table with table-qualified columns (e.g. orders.channel), got %q", d.Expr)
 		default:
 			d.home = homes[0]
 		}
 		for table, expr := range d.Bindings {
 			if m.tables[table] == nil {
-				p.errf(d.Line, elem+".bindings."+table, "unknown table %q%s", table, didYouMean(table, tableNames(m)))
+				p.errf(at(d.lines, "bindings", d.Line), elem+".bindings."+table, "unknown table %q%s", table, didYouMean(table, tableNames(m)))
 				continue
 			}
 			for _, tt := range qualifiedTables(expr, m) {
 				if _, ok := m.path(table, tt); !ok {
-					p.errf(d.Line, elem+".bindings."+table, "table %q is not reachable from %q through references", tt, table)
+					p.errf(at(d.lines, "bindings", d.Line), elem+".bindings."+table, "table %q is not reachable from %q through references", tt, table)
 				}
 			}
 		}
 		seen := map[string]bool{}
 		for _, v := range d.Values {
 			if seen[v.Value] {
-				p.errf(d.Line, elem+".values", "value %q listed twice", v.Value)
+				p.errf(at(d.lines, "values", d.Line), elem+".values", "value %q listed twice", v.Value)
 			}
 			seen[v.Value] = true
 		}
@@ -530,28 +534,28 @@ func (p *modelParser) checkMetric(m *Model, mt *Metric) {
 	}
 	p.checkLabel(line, elem, mt.Label)
 	if mt.Unit == "" {
-		p.errf(line, elem+".unit", "a unit is required (%s)", strings.Join(validUnits, ", "))
+		p.errf(at(mt.lines, "unit", line), elem+".unit", "a unit is required (%s)", strings.Join(validUnits, ", "))
 	} else if !slices.Contains(validUnits, mt.Unit) {
-		p.errf(line, elem+".unit", "unknown unit %q (want %s)", mt.Unit, strings.Join(validUnits, ", "))
+		p.errf(at(mt.lines, "unit", line), elem+".unit", "unknown unit %q (want %s)", mt.Unit, strings.Join(validUnits, ", "))
 	}
 	if mt.DefaultRange != "" && !IsNamedRange(mt.DefaultRange) {
-		p.errf(line, elem+".default_range", "unknown range %q (want one of %s)", mt.DefaultRange, strings.Join(NamedRanges, ", "))
+		p.errf(at(mt.lines, "default_range", line), elem+".default_range", "unknown range %q (want one of %s)", mt.DefaultRange, strings.Join(NamedRanges, ", "))
 	}
 	switch mt.Type {
 	case TypeDerived:
 		if mt.Expr == "" {
-			p.errf(line, elem+".expr", "a derived metric needs expr over other metrics (e.g. sales / orders)")
+			p.errf(at(mt.lines, "expr", line), elem+".expr", "a derived metric needs expr over other metrics (e.g. sales / orders)")
 			return
 		}
 		f, err := parseFormula(mt.Expr)
 		if err != nil {
-			p.errf(line, elem+".expr", "bad formula %q: %v", mt.Expr, err)
+			p.errf(at(mt.lines, "expr", line), elem+".expr", "bad formula %q: %v", mt.Expr, err)
 			return
 		}
 		mt.formula = f
 		for _, name := range f.metrics(nil) {
 			if m.metrics[name] == nil {
-				p.errf(line, elem+".expr", "unknown metric %q%s", name, didYouMean(name, metricNames(m)))
+				p.errf(at(mt.lines, "expr", line), elem+".expr", "unknown metric %q%s", name, didYouMean(name, metricNames(m)))
 				continue
 			}
 			mt.deps = append(mt.deps, name)
@@ -562,12 +566,12 @@ func (p *modelParser) checkMetric(m *Model, mt *Metric) {
 		return
 	case TypeSimple, TypeRepeat:
 	default:
-		p.errf(line, elem+".type", "unknown type %q (want simple, derived or repeat)", mt.Type)
+		p.errf(at(mt.lines, "type", line), elem+".type", "unknown type %q (want simple, derived or repeat)", mt.Type)
 		return
 	}
 	t := m.tables[mt.Table]
 	if t == nil {
-		p.errf(line, elem+".table", "unknown table %q%s", mt.Table, didYouMean(mt.Table, tableNames(m)))
+		p.errf(at(mt.lines, "table", line), elem+".table", "unknown table %q%s", mt.Table, didYouMean(mt.Table, tableNames(m)))
 		return
 	}
 	for _, part := range []struct{ name, expr string }{{"time", mt.Time}, {"filter", mt.Filter}, {"expr", mt.Expr}, {"entity", mt.Entity}, {"event", mt.Event}} {
@@ -582,38 +586,38 @@ func (p *modelParser) checkMetric(m *Model, mt *Metric) {
 			p.errf(line, elem, "a repeat metric needs entity (who repeats) and event (what is counted)")
 		}
 		if mt.MinCount < 1 {
-			p.errf(line, elem+".min_count", "must be at least 1")
+			p.errf(at(mt.lines, "min_count", line), elem+".min_count", "must be at least 1")
 		}
 		return
 	}
 	if !slices.Contains(validAggs, mt.Agg) {
-		p.errf(line, elem+".agg", "unknown aggregation %q (want %s)", mt.Agg, strings.Join(validAggs, ", "))
+		p.errf(at(mt.lines, "agg", line), elem+".agg", "unknown aggregation %q (want %s)", mt.Agg, strings.Join(validAggs, ", "))
 	}
 	if mt.Expr == "" && mt.Agg != AggCount {
-		p.errf(line, elem+".expr", "agg %s needs expr", mt.Agg)
+		p.errf(at(mt.lines, "expr", line), elem+".expr", "agg %s needs expr", mt.Agg)
 	}
 	if mt.Cumulative {
 		if mt.Time == "" {
-			p.errf(line, elem+".cumulative", "a cumulative metric needs a time column")
+			p.errf(at(mt.lines, "cumulative", line), elem+".cumulative", "a cumulative metric needs a time column")
 		}
 		if !(mt.Agg == AggSum || mt.Agg == AggCount || mt.Agg == AggCountDistinct && isPrimaryKey(t, mt.Expr)) {
-			p.errf(line, elem+".cumulative", "only sum, count, or count_distinct of the primary key can accumulate")
+			p.errf(at(mt.lines, "cumulative", line), elem+".cumulative", "only sum, count, or count_distinct of the primary key can accumulate")
 		}
 	}
 	if mt.FirstPer != "" && mt.Time == "" {
-		p.errf(line, elem+".first_per", "first_per needs a time column to order rows by")
+		p.errf(at(mt.lines, "first_per", line), elem+".first_per", "first_per needs a time column to order rows by")
 	}
 	for child, alt := range mt.At {
 		ct := m.tables[child]
 		if ct == nil {
-			p.errf(line, elem+".at."+child, "unknown table %q%s", child, didYouMean(child, tableNames(m)))
+			p.errf(at(mt.lines, "at", line), elem+".at."+child, "unknown table %q%s", child, didYouMean(child, tableNames(m)))
 			continue
 		}
 		if !slices.ContainsFunc(ct.References, func(r Reference) bool { return r.Table == mt.Table }) {
-			p.errf(line, elem+".at."+child, "table %q does not reference %q", child, mt.Table)
+			p.errf(at(mt.lines, "at", line), elem+".at."+child, "table %q does not reference %q", child, mt.Table)
 		}
 		if !slices.Contains(validAggs, alt.Agg) {
-			p.errf(line, elem+".at."+child+".agg", "unknown aggregation %q", alt.Agg)
+			p.errf(at(mt.lines, "at", line), elem+".at."+child+".agg", "unknown aggregation %q", alt.Agg)
 		}
 	}
 }
@@ -672,4 +676,23 @@ func didYouMean(name string, candidates []string) string {
 		return " (did you mean " + strings.Join(s, ", ") + "?)"
 	}
 	return ""
+}
+
+// fieldLines maps each key of a YAML mapping to its line.
+func fieldLines(n *yaml.Node) map[string]int {
+	out := map[string]int{}
+	if n.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			out[n.Content[i].Value] = n.Content[i].Line
+		}
+	}
+	return out
+}
+
+// at returns the line of field, or def when the field is absent.
+func at(lines map[string]int, field string, def int) int {
+	if l, ok := lines[field]; ok {
+		return l
+	}
+	return def
 }

@@ -43,24 +43,30 @@ func (cp *compiler) planLeaves() ([]*leaf, error) {
 	var errs ErrorList
 	var leaves []*leaf
 	seen := map[string]bool{}
-	var visit func(mt *Metric)
-	visit = func(mt *Metric) {
+	failed := map[*Metric]bool{}
+	var visit func(top, mt *Metric)
+	visit = func(top, mt *Metric) {
 		if seen[mt.Name] {
 			return
 		}
 		seen[mt.Name] = true
 		if mt.Type == TypeDerived {
 			for _, d := range mt.deps {
-				visit(cp.m.metrics[d])
+				visit(top, cp.m.metrics[d])
 			}
 			return
 		}
-		if l := cp.bindLeaf(mt, &errs); l != nil {
+		if failed[top] {
+			return // one error per requested metric
+		}
+		if l := cp.bindLeaf(top, mt, &errs); l != nil {
 			leaves = append(leaves, l)
+		} else {
+			failed[top] = true
 		}
 	}
 	for _, mt := range cp.c.metrics {
-		visit(mt)
+		visit(mt, mt)
 	}
 	return leaves, errs.err()
 }
@@ -69,7 +75,7 @@ func (cp *compiler) planLeaves() ([]*leaf, error) {
 // every dimension and filter is reachable from it, else a table referencing
 // it (one fan-out level) where the metric is redefined by `at` or its
 // aggregation does not double count.
-func (cp *compiler) bindLeaf(mt *Metric, errs *ErrorList) *leaf {
+func (cp *compiler) bindLeaf(top, mt *Metric, errs *ErrorList) *leaf {
 	candidates := append([]string{mt.Table}, cp.m.children(mt.Table)...)
 	for _, g := range candidates {
 		if l := cp.tryBind(mt, g); l != nil {
@@ -79,38 +85,43 @@ func (cp *compiler) bindLeaf(mt *Metric, errs *ErrorList) *leaf {
 	// Report the first dimension or filter the metric's own table cannot reach.
 	for i, d := range cp.c.dims {
 		if _, _, ok := cp.bindDim(d, mt.Table, mt.Table); !ok {
-			cp.unreachable(errs, fmt.Sprintf("dimensions[%d]", i), d, mt)
+			cp.unreachable(errs, fmt.Sprintf("dimensions[%d]", i), d, top, mt)
 			return nil
 		}
 	}
 	for _, f := range cp.c.dimFilters {
 		if _, _, ok := cp.bindDim(f.dim, mt.Table, mt.Table); !ok {
 			if f.rule {
-				errs.add(f.path, CodeUnreachable, "metric %q cannot be restricted by the access rule on %q", mt.Name, f.dim.Name)
+				errs.add(f.path, CodeUnreachable, "metric %q cannot be restricted by the access rule on %q, so it is not available", top.Name, f.dim.Name)
 			} else {
-				cp.unreachable(errs, f.path, f.dim, mt)
+				cp.unreachable(errs, f.path, f.dim, top, mt)
 			}
 			return nil
 		}
 	}
 	// Reachable only with fan-out, and the metric would double count.
 	for i, d := range cp.c.dims {
+		if _, ok := cp.m.path(mt.Table, d.home); ok || d.Bindings[mt.Table] != "" {
+			continue
+		}
 		e := errs.add(fmt.Sprintf("dimensions[%d]", i), CodeUnreachable,
-			"metric %q cannot be split by %q: each %s row would be counted once per matching row of a finer table", mt.Name, d.Name, mt.Table)
+			"metric %q cannot be split by %q: each %s row would be counted once per matching row of a finer table", top.Name, d.Name, mt.Table)
 		e.Suggestions = cp.reachableDims(mt)
 		return nil
 	}
-	errs.add("filters", CodeUnreachable, "metric %q cannot be filtered by the given dimensions without double counting", mt.Name)
+	errs.add("dimensions", CodeUnreachable, "metric %q cannot be split or filtered by these dimensions without double counting", top.Name)
 	return nil
 }
 
-func (cp *compiler) unreachable(errs *ErrorList, path string, d *Dimension, mt *Metric) {
-	e := errs.add(path, CodeUnreachable, "dimension %q cannot split metric %q: %s is not reachable from %s",
-		d.Name, mt.Name, d.Label.In("en"), cp.metricTables(mt))
+func (cp *compiler) unreachable(errs *ErrorList, path string, d *Dimension, top, mt *Metric) {
+	via := ""
+	if top != mt {
+		via = fmt.Sprintf(" (its component %q is on table %s)", mt.Name, mt.Table)
+	}
+	e := errs.add(path, CodeUnreachable, "metric %q cannot be split by %q: no join path leads from table %s to %s%s",
+		top.Name, d.Name, mt.Table, d.home, via)
 	e.Suggestions = cp.reachableDims(mt)
 }
-
-func (cp *compiler) metricTables(mt *Metric) string { return "table " + mt.Table }
 
 // reachableDims lists up to five dimensions that can split mt.
 func (cp *compiler) reachableDims(mt *Metric) []string {

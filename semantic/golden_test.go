@@ -1,0 +1,97 @@
+package semantic_test
+
+import (
+	"errors"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"golang.org/x/tools/txtar"
+
+	"github.com/wenshu-bi/wenshu/datasets"
+	"github.com/wenshu-bi/wenshu/semantic"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/compile")
+
+func retailModel(t testing.TB) *semantic.Model {
+	t.Helper()
+	m, err := datasets.RetailModel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// TestCompileGolden compiles every testdata/compile/*.txtar query and
+// compares the SQL (with arguments inline) or the error with the archive.
+// go test ./semantic -update rewrites them; review the diff like code.
+func TestCompileGolden(t *testing.T) {
+	m := retailModel(t)
+	files, err := filepath.Glob("testdata/compile/*.txtar")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no golden files: %v", err)
+	}
+	for _, file := range files {
+		t.Run(strings.TrimSuffix(filepath.Base(file), ".txtar"), func(t *testing.T) {
+			ar, err := txtar.ParseFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var query []byte
+			for _, f := range ar.Files {
+				if f.Name == "query.json" {
+					query = f.Data
+				}
+			}
+			if query == nil {
+				t.Fatal("no query.json section")
+			}
+			name, got := "duckdb.sql", ""
+			q, err := semantic.ParseQuery(query)
+			var plan *semantic.Plan
+			if err == nil {
+				plan, err = semantic.Compile(m, q, semantic.CompileOptions{})
+			}
+			if err != nil {
+				name, got = "error", errorText(err)
+			} else {
+				got = plan.DisplaySQL() + "\n"
+			}
+			if *update {
+				ar.Files = []txtar.File{{Name: "query.json", Data: query}, {Name: name, Data: []byte(got)}}
+				if err := os.WriteFile(file, txtar.Format(ar), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			var want string
+			found := false
+			for _, f := range ar.Files {
+				if f.Name == name {
+					want, found = string(f.Data), true
+				}
+			}
+			if !found {
+				t.Fatalf("got %s, but the archive has no %s section:\n%s", name, name, got)
+			}
+			if got != want {
+				t.Errorf("%s differs (run go test ./semantic -update and review)\n--- got\n%s\n--- want\n%s", name, got, want)
+			}
+		})
+	}
+}
+
+func errorText(err error) string {
+	var list semantic.ErrorList
+	if errors.As(err, &list) {
+		var b strings.Builder
+		for _, e := range list {
+			b.WriteString(e.Code + " " + e.Error() + "\n")
+		}
+		return b.String()
+	}
+	return err.Error() + "\n"
+}
