@@ -59,6 +59,9 @@ var metricCases = []goldCase{
 		`SELECT p.category, sum(i.quantity), sum(i.quantity) / count(DISTINCT o.order_id), count(DISTINCT o.order_id), sum(i.paid_line_amount)
 		 FROM order_items i JOIN orders o USING (order_id) JOIN products p USING (product_id)
 		 WHERE o.status = 'completed' AND o.` + y25 + ` GROUP BY 1`},
+	{"units by tier at order time and city of the store", `{"metrics":["units"],"dimensions":["tier","city"],"time":{"range":{"start":"2025-01-01","end":"2025-12-31"}}}`,
+		`SELECT o.tier_at_order, s.city, sum(i.quantity) FROM order_items i JOIN orders o USING (order_id) LEFT JOIN stores s USING (store_id)
+		 WHERE o.status = 'completed' AND o.` + y25 + ` GROUP BY 1, 2`},
 	{"upt overall", `{"metrics":["upt"],"time":{"range":{"start":"2025-01-01","end":"2025-12-31"}}}`,
 		`SELECT (SELECT sum(quantity) FROM order_items JOIN orders USING (order_id) WHERE status = 'completed' AND ` + y25 + `)
 		 / (SELECT count(*) FROM orders WHERE status = 'completed' AND ` + y25 + `)`},

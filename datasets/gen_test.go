@@ -43,24 +43,24 @@ func TestInvariants(t *testing.T) {
 		"stores: city tier and region are known": `SELECT count(*) FROM stores WHERE city_tier NOT IN ('一线','新一线','二线','三线')
 			OR region NOT IN ('华东','华北','华南','华中','西南','西北','东北') OR area_sqm <= 0`,
 		"customers: gender and tier codes": `SELECT count(*) FROM customers WHERE gender NOT IN ('F','M') OR tier NOT IN ('normal','silver','gold','platinum')`,
-		"products: categories": `SELECT count(*) FROM products WHERE category NOT IN ('服装','鞋履','美妆','家居','食品') OR list_price <= 0`,
+		"products: categories":             `SELECT count(*) FROM products WHERE category NOT IN ('服装','鞋履','美妆','家居','食品') OR list_price <= 0`,
 		"orders: channel, status and store": `SELECT count(*) FROM orders WHERE channel NOT IN ('门店','APP','小程序','天猫','抖音')
 			OR status NOT IN ('completed','refunded','cancelled')
 			OR (channel = '门店') <> (store_id IS NOT NULL)`,
-		"orders: guests only in stores":  `SELECT count(*) FROM orders WHERE customer_id IS NULL AND channel <> '门店'`,
-		"orders: inside the time span":   `SELECT count(*) FROM orders WHERE order_time < '2024-01-01' OR order_time > '2025-12-31 23:59:59'`,
-		"orders: store open when sold": `SELECT count(*) FROM orders o JOIN stores s USING (store_id) WHERE CAST(o.order_time AS DATE) < s.opened_on`,
+		"orders: guests only in stores":             `SELECT count(*) FROM orders WHERE customer_id IS NULL AND channel <> '门店'`,
+		"orders: inside the time span":              `SELECT count(*) FROM orders WHERE order_time < '2024-01-01' OR order_time > '2025-12-31 23:59:59'`,
+		"orders: store open when sold":              `SELECT count(*) FROM orders o JOIN stores s USING (store_id) WHERE CAST(o.order_time AS DATE) < s.opened_on`,
 		"orders: member registered before ordering": `SELECT count(*) FROM orders o JOIN customers c USING (customer_id) WHERE o.order_time < c.registered_at`,
 		"orders: gross = sum of lines": `SELECT count(*) FROM orders o JOIN (SELECT order_id, sum(line_amount) s FROM order_items GROUP BY 1) i USING (order_id)
 			WHERE o.gross_amount <> i.s`,
-		"orders: every order has lines": `SELECT count(*) FROM orders WHERE order_id NOT IN (SELECT order_id FROM order_items)`,
+		"orders: every order has lines":   `SELECT count(*) FROM orders WHERE order_id NOT IN (SELECT order_id FROM order_items)`,
 		"orders: paid = gross - discount": `SELECT count(*) FROM orders WHERE paid_amount <> gross_amount - discount_amount OR discount_amount < 0`,
 		"orders: paid = sum of paid lines": `SELECT count(*) FROM orders o JOIN (SELECT order_id, sum(paid_line_amount) s FROM order_items GROUP BY 1) i USING (order_id)
 			WHERE o.paid_amount <> i.s`,
 		"order_items: line = quantity x price": `SELECT count(*) FROM order_items WHERE line_amount <> quantity * unit_price OR quantity <= 0 OR paid_line_amount < 0`,
-		"order_items: keys": `SELECT count(*) - count(DISTINCT (order_id, line_no)) FROM order_items`,
-		"order_items: products exist": `SELECT count(*) FROM order_items WHERE product_id NOT IN (SELECT product_id FROM products)`,
-		"events: one visit per session": `SELECT count(*) FROM (SELECT session_id FROM events GROUP BY 1 HAVING count(*) FILTER (WHERE event_type = 'visit') <> 1)`,
+		"order_items: keys":                    `SELECT count(*) - count(DISTINCT (order_id, line_no)) FROM order_items`,
+		"order_items: products exist":          `SELECT count(*) FROM order_items WHERE product_id NOT IN (SELECT product_id FROM products)`,
+		"events: one visit per session":        `SELECT count(*) FROM (SELECT session_id FROM events GROUP BY 1 HAVING count(*) FILTER (WHERE event_type = 'visit') <> 1)`,
 		"events: funnel steps have every earlier step": `SELECT count(*) FROM (SELECT session_id,
 				bool_or(event_type = 'view') v, bool_or(event_type = 'add_to_cart') c, bool_or(event_type = 'checkout') k, bool_or(event_type = 'pay') p
 				FROM events GROUP BY 1) WHERE (c AND NOT v) OR (k AND NOT c) OR (p AND NOT k)`,

@@ -1,6 +1,7 @@
 package semantic
 
 import (
+	"os"
 	"strings"
 	"testing"
 )
@@ -159,5 +160,27 @@ func TestFormula(t *testing.T) {
 		if _, err := parseFormula(bad); err == nil {
 			t.Errorf("parseFormula(%q) accepted", bad)
 		}
+	}
+}
+
+// TestDocumentedExample parses the example of docs/model.md, so the
+// reference page never shows a model that does not load.
+func TestDocumentedExample(t *testing.T) {
+	data, err := os.ReadFile("../docs/model.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(data), "```yaml\n")
+	example, _, ok2 := strings.Cut(rest, "```")
+	if !ok || !ok2 {
+		t.Fatal("docs/model.md has no yaml example")
+	}
+	m, err := ParseModel("docs/model.md", []byte(example))
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := &Query{Metrics: []string{"aov", "repeat_rate"}, Dimensions: []string{"country"}}
+	if _, err := Compile(m, q, CompileOptions{}); err != nil {
+		t.Fatal(err)
 	}
 }

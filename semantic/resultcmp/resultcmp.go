@@ -166,7 +166,7 @@ func bucketStart(s string) (time.Time, bool) {
 		if err1 == nil && err2 == nil {
 			// ISO week 1 holds January 4th.
 			jan4 := time.Date(y, 1, 4, 0, 0, 0, 0, time.UTC)
-			monday := jan4.AddDate(0, 0, -((int(jan4.Weekday())+6)%7))
+			monday := jan4.AddDate(0, 0, -((int(jan4.Weekday()) + 6) % 7))
 			return monday.AddDate(0, 0, 7*(w-1)), true
 		}
 	}
