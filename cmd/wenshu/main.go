@@ -21,6 +21,8 @@ Usage:
   wenshu gen   [--scale 1] [--seed 42] [--out data/retail.duckdb]
   wenshu query [--db FILE] [--model FILE] [--as-of DATE] 'QUERY JSON'
   wenshu bench [--scale 1] [--db FILE] [--runs 7]
+  wenshu ask   [--db FILE] [--as-of DATE] [--json] QUESTION...
+  wenshu eval  --questions FILE [--db FILE] [--min 0.95]
 
 Run "wenshu COMMAND -h" for a command's flags.
 `
@@ -46,6 +48,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		"gen":   runGen,
 		"query": runQuery,
 		"bench": runBench,
+		"ask":   runAsk,
+		"eval":  runEval,
 	}
 	cmd, ok := cmds[args[0]]
 	if !ok {

@@ -1,0 +1,132 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+
+	"github.com/wenshu-bi/wenshu/nlq"
+	"github.com/wenshu-bi/wenshu/semantic/duckdb"
+)
+
+// openEngine opens the data read-only and builds the ask pipeline on it.
+func openEngine(ctx context.Context, cfg *dataConfig, log *slog.Logger) (*nlq.Engine, *duckdb.DB, error) {
+	m, err := cfg.loadModel()
+	if err != nil {
+		return nil, nil, err
+	}
+	asOf, err := cfg.asOf(m)
+	if err != nil {
+		return nil, nil, err
+	}
+	if cfg.DB == defaultDB && cfg.Model == "" {
+		if err := ensureDemoData(ctx, cfg.DB, log); err != nil {
+			return nil, nil, err
+		}
+	}
+	db, err := duckdb.Open(cfg.DB, duckdb.Options{})
+	if err != nil {
+		return nil, nil, err
+	}
+	values, err := nlq.LoadValues(ctx, m, db)
+	if err != nil {
+		db.Close()
+		return nil, nil, err
+	}
+	lex := nlq.NewLexicon(m, values)
+	e := &nlq.Engine{Model: m, Rules: nlq.NewRules(m, lex), Runner: db, Conversations: nlq.NewMemoryConversations(), AsOf: asOf, Logger: log}
+	return e, db, nil
+}
+
+func runAsk(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("ask", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var cfg dataConfig
+	cfg.register(fs)
+	asJSON := fs.Bool("json", false, "print one /api/v1/ask JSON object per question")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() == 0 {
+		return fmt.Errorf("ask takes one or more questions, asked in order as one conversation")
+	}
+	e, db, err := openEngine(ctx, &cfg, newLogger(stderr, slog.LevelWarn))
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	conv := nlq.NewConversationID()
+	enc := json.NewEncoder(stdout)
+	enc.SetEscapeHTML(false)
+	for _, q := range fs.Args() {
+		ans, err := e.Ask(ctx, nlq.AskRequest{Question: q, ConversationID: conv}, nil)
+		if err != nil {
+			return fmt.Errorf("%s: %w", q, err)
+		}
+		if *asJSON {
+			if err := enc.Encode(ans); err != nil {
+				return err
+			}
+			continue
+		}
+		printAnswer(stdout, q, ans)
+	}
+	return nil
+}
+
+func printAnswer(w io.Writer, q string, ans *nlq.Answer) {
+	fmt.Fprintf(w, "Q: %s\n", q)
+	if ans.Reading != nil {
+		fmt.Fprintf(w, "   %s\n", ans.Reading.Text)
+	}
+	for _, row := range ans.Rows {
+		fmt.Fprint(w, "   ")
+		for i, v := range row {
+			fmt.Fprint(w, nlq.FormatValue(v, ans.Columns[i].Unit, ans.Lang), "\t")
+		}
+		fmt.Fprintln(w)
+	}
+	fmt.Fprintf(w, "A: %s\n", ans.Answer)
+	if ans.Clarification != nil {
+		for _, o := range ans.Clarification.Options {
+			fmt.Fprintf(w, "   - %s\n", o.Label)
+		}
+	}
+}
+
+func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("eval", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var cfg dataConfig
+	cfg.register(fs)
+	file := fs.String("questions", "", "question file in the format of shared/eval/dev.yaml")
+	min := fs.Float64("min", 0, "fail when the accuracy is below this fraction")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	data, err := os.ReadFile(*file)
+	if err != nil {
+		return err
+	}
+	qs, err := nlq.ParseQuestions(data)
+	if err != nil {
+		return err
+	}
+	e, db, err := openEngine(ctx, &cfg, newLogger(stderr, slog.LevelWarn))
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	results, err := nlq.Evaluate(ctx, e, db, qs)
+	if err != nil {
+		return err
+	}
+	if acc := nlq.PrintEval(stdout, results); acc < *min {
+		return fmt.Errorf("accuracy %.1f%% is below %.1f%%", acc*100, *min*100)
+	}
+	return nil
+}

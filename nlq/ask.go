@@ -1,0 +1,242 @@
+package nlq
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/wenshu-bi/wenshu/semantic"
+)
+
+// Runner executes compiled plans (semantic/duckdb satisfies it).
+type Runner interface {
+	Run(ctx context.Context, p *semantic.Plan) (*semantic.Result, error)
+}
+
+// Turn is one question of a conversation and what it became.
+type Turn struct {
+	Question   string          `json:"question"`
+	Query      *semantic.Query `json:"query,omitempty"`
+	Reading    string          `json:"reading,omitempty"`
+	Answer     string          `json:"answer,omitempty"`
+	Translator string          `json:"translator,omitempty"`
+	At         time.Time       `json:"at"`
+}
+
+// Conversations stores conversations; the server's store is persistent.
+type Conversations interface {
+	// Turns returns a conversation's turns, oldest first (none for a new id).
+	Turns(ctx context.Context, id string) ([]Turn, error)
+	// Append adds a turn, creating the conversation if needed.
+	Append(ctx context.Context, id string, t Turn) error
+}
+
+// MemoryConversations keeps conversations in memory (the CLI and tests).
+type MemoryConversations struct {
+	mu    sync.Mutex
+	turns map[string][]Turn
+}
+
+// NewMemoryConversations makes an empty in-memory store.
+func NewMemoryConversations() *MemoryConversations {
+	return &MemoryConversations{turns: map[string][]Turn{}}
+}
+
+func (s *MemoryConversations) Turns(_ context.Context, id string) ([]Turn, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Turn(nil), s.turns[id]...), nil
+}
+
+func (s *MemoryConversations) Append(_ context.Context, id string, t Turn) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.turns[id] = append(s.turns[id], t)
+	return nil
+}
+
+// Event is one stage of an answer, streamed as soon as it is ready.
+type Event struct {
+	Type string `json:"type"` // query, sql, columns, rows, chart, answer_delta, clarify, error
+	Data any    `json:"data"`
+}
+
+// AskRequest is one question.
+type AskRequest struct {
+	Question       string
+	ConversationID string
+	// AsOf overrides the engine's as-of date.
+	AsOf semantic.Date
+}
+
+// Answer is everything about one answered question: the /api/v1/ask shape.
+type Answer struct {
+	ConversationID string            `json:"conversation_id"`
+	Answer         string            `json:"answer"`
+	Query          *semantic.Query   `json:"query,omitempty"`
+	Reading        *Reading          `json:"reading,omitempty"`
+	SQL            string            `json:"sql,omitempty"`
+	Columns        []semantic.Column `json:"columns,omitempty"`
+	Rows           [][]any           `json:"rows,omitempty"`
+	Chart          *semantic.Chart   `json:"chart,omitempty"`
+	Clarification  *Clarification    `json:"clarification,omitempty"`
+	Refusal        *Refusal          `json:"refusal,omitempty"`
+	Notes          []string          `json:"notes,omitempty"`
+	Translator     string            `json:"translator"`
+	Lang           string            `json:"lang"`
+	Truncated      bool              `json:"truncated,omitempty"`
+	Timings        map[string]int64  `json:"timings_ms,omitempty"`
+}
+
+// Engine answers questions: translate, compile, run, explain.
+type Engine struct {
+	Model         *semantic.Model
+	Rules         *Rules
+	Runner        Runner
+	Conversations Conversations
+	// AsOf is the default as-of date; zero means the model's, else today.
+	AsOf semantic.Date
+	// AccessRules restrict every query (row filters of the asker's role).
+	AccessRules []semantic.Filter
+	Logger      *slog.Logger
+}
+
+// NewConversationID returns a random conversation id.
+func NewConversationID() string {
+	b := make([]byte, 8)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+func (e *Engine) asOf(req AskRequest) semantic.Date {
+	switch {
+	case !req.AsOf.IsZero():
+		return req.AsOf
+	case !e.AsOf.IsZero():
+		return e.AsOf
+	case !e.Model.AsOf.IsZero():
+		return semantic.Date{Time: e.Model.AsOf}
+	}
+	now := time.Now()
+	return semantic.D(now.Year(), now.Month(), now.Day())
+}
+
+// Ask answers a question. emit (may be nil) receives each stage as soon as
+// it is ready; the returned Answer holds them all. Failures of the data
+// engine are returned as errors; what the asker must fix comes back as a
+// clarification.
+func (e *Engine) Ask(ctx context.Context, req AskRequest, emit func(Event)) (*Answer, error) {
+	if emit == nil {
+		emit = func(Event) {}
+	}
+	start := time.Now()
+	timings := map[string]int64{}
+	lap := func(stage string, t0 time.Time) { timings[stage] = time.Since(t0).Milliseconds() }
+	if req.ConversationID == "" {
+		req.ConversationID = NewConversationID()
+	}
+	turns, err := e.Conversations.Turns(ctx, req.ConversationID)
+	if err != nil {
+		return nil, fmt.Errorf("load conversation: %w", err)
+	}
+	var prev *semantic.Query
+	for i := len(turns) - 1; i >= 0; i-- {
+		if turns[i].Query != nil {
+			prev = turns[i].Query
+			break
+		}
+	}
+	asOf := e.asOf(req)
+	t0 := time.Now()
+	tr := e.Rules.Translate(req.Question, prev, asOf)
+	lap("translate", t0)
+	ans := &Answer{ConversationID: req.ConversationID, Translator: "rules", Lang: tr.Lang, Notes: tr.Notes, Timings: timings}
+	turn := Turn{Question: req.Question, Translator: "rules", At: time.Now().UTC()}
+	finish := func() (*Answer, error) {
+		timings["total"] = time.Since(start).Milliseconds()
+		turn.Answer = ans.Answer
+		if err := e.Conversations.Append(ctx, req.ConversationID, turn); err != nil {
+			return nil, fmt.Errorf("save conversation: %w", err)
+		}
+		return ans, nil
+	}
+	switch {
+	case tr.Refusal != nil:
+		ans.Refusal = tr.Refusal
+		ans.Answer = tr.Refusal.Message
+		ans.Clarification = &Clarification{Message: tr.Refusal.Message}
+		for _, ex := range tr.Refusal.Examples {
+			ans.Clarification.Options = append(ans.Clarification.Options, Option{Label: ex, Question: ex})
+		}
+		emit(Event{"clarify", ans.Clarification})
+		return finish()
+	case tr.Clarify != nil:
+		ans.Clarification = tr.Clarify
+		ans.Answer = tr.Clarify.Message
+		emit(Event{"clarify", tr.Clarify})
+		return finish()
+	}
+
+	t0 = time.Now()
+	plan, err := semantic.Compile(e.Model, tr.Query, semantic.CompileOptions{AsOf: asOf, Rules: e.AccessRules})
+	lap("compile", t0)
+	if err != nil {
+		var list semantic.ErrorList
+		if !errors.As(err, &list) {
+			return nil, err
+		}
+		ans.Clarification = e.validationClarification(list, tr.Lang)
+		ans.Answer = ans.Clarification.Message
+		ans.Query = tr.Query
+		emit(Event{"clarify", ans.Clarification})
+		return finish()
+	}
+	reading := Read(e.Model, tr.Query, tr.Lang)
+	ans.Query, ans.Reading = tr.Query, &reading
+	turn.Query, turn.Reading = tr.Query, reading.Text
+	emit(Event{"query", map[string]any{"query": tr.Query, "reading": reading, "notes": tr.Notes, "translator": ans.Translator}})
+	ans.SQL = plan.DisplaySQL()
+	emit(Event{"sql", ans.SQL})
+
+	t0 = time.Now()
+	res, err := e.Runner.Run(ctx, plan)
+	lap("execute", t0)
+	if err != nil {
+		return nil, err
+	}
+	semantic.Localize(res.Columns, tr.Lang)
+	ans.Columns, ans.Rows, ans.Truncated = res.Columns, res.Rows, res.Truncated
+	emit(Event{"columns", res.Columns})
+	emit(Event{"rows", res.Rows})
+	chart := semantic.ChooseChart(res.Columns, len(res.Rows))
+	ans.Chart = &chart
+	emit(Event{"chart", chart})
+
+	t0 = time.Now()
+	ans.Answer = TemplateNarrative(e.Model, tr.Query, res, reading, tr.Lang)
+	lap("narrative", t0)
+	emit(Event{"answer_delta", ans.Answer})
+	return finish()
+}
+
+// validationClarification turns compile errors into a clarification that
+// says what cannot be done and offers what can.
+func (e *Engine) validationClarification(list semantic.ErrorList, lang string) *Clarification {
+	first := list[0]
+	c := &Clarification{Message: msg(lang, "这个问题暂时无法按所理解的方式回答：", "I cannot answer that as understood: ") + first.Error()}
+	for _, s := range first.Suggestions {
+		label := s
+		if d := e.Model.Dimension(s); d != nil {
+			label = d.Label.In(lang)
+		} else if mt := e.Model.Metric(s); mt != nil {
+			label = mt.Label.In(lang)
+		}
+		c.Options = append(c.Options, Option{Label: label, Question: msg(lang, "按"+label+"看", "by "+label)})
+	}
+	return c
+}
