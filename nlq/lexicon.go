@@ -199,12 +199,14 @@ func boundary(rs []rune, start, end int) bool {
 	return true
 }
 
-// oneOff reports whether b differs from a in exactly one CJK rune.
+// oneOff reports whether b differs from a in exactly one inner CJK rune
+// (typos such as 销量额 for 销售额 change the middle; a different first or
+// last character is usually a different word: 多少人 is not 多少单).
 func oneOff(a, b []rune) bool {
 	diff := 0
 	for i := range a {
 		if a[i] != b[i] {
-			if !isCJK(b[i]) {
+			if !isCJK(b[i]) || i == 0 || i == len(a)-1 {
 				return false
 			}
 			diff++

@@ -92,7 +92,10 @@ func TemplateNarrative(m *semantic.Model, q *semantic.Query, res *semantic.Resul
 	if prefix != "" {
 		b.WriteString(prefix + msg(lang, "，", ", "))
 	}
-	if len(timeCols) > 0 && len(dimCols) == 0 {
+	if len(res.Rows) == 1 {
+		b.WriteString(fmt.Sprintf(msg(lang, "%s为 %s：%s", "%s for %s: %s"), label, groupName(res.Rows[0]), fv(res.Rows[0][mc])))
+		b.WriteString(changeText(cols, res.Rows[0], cols[mc].Name, q.Compare, lang))
+	} else if len(timeCols) > 0 && len(dimCols) == 0 {
 		first, last := res.Rows[0], res.Rows[len(res.Rows)-1]
 		b.WriteString(fmt.Sprintf(msg(lang, "%s最高在 %s（%s），最低在 %s（%s）", "%s peaked at %s (%s) and was lowest at %s (%s)"),
 			label, groupName(res.Rows[hi]), fv(res.Rows[hi][mc]), groupName(res.Rows[lo]), fv(res.Rows[lo][mc])))

@@ -26,7 +26,14 @@ func normalize(q string) string {
 		b.WriteRune(unicode.ToLower(r))
 	}
 	s := b.String()
-	s = strings.NewReplacer("双十一", "双11", "双十二", "双12", "半年度", "半年", "百分之", "%").Replace(s)
+	s = strings.NewReplacer("双十一", "双11", "双十二", "双12", "半年度", "半年").Replace(s)
+	s = pctCNRE.ReplaceAllStringFunc(s, func(m string) string {
+		num := strings.TrimPrefix(m, "百分之")
+		if n, ok := cnToInt(num); ok {
+			num = strconv.Itoa(n)
+		}
+		return num + "%"
+	})
 	s = halfYearRE.ReplaceAllString(s, "${1}6个月")
 	s = cnNumRE.ReplaceAllStringFunc(s, func(m string) string {
 		sub := cnNumRE.FindStringSubmatch(m)
@@ -35,14 +42,13 @@ func normalize(q string) string {
 		}
 		return m
 	})
-	s = pctRE.ReplaceAllString(s, "$2%")
 	return strings.Join(strings.Fields(s), " ")
 }
 
 var (
 	halfYearRE = regexp.MustCompile(`(最近|近|过去)半年`)
 	cnNumRE    = regexp.MustCompile(`([零一二两三四五六七八九十]+)(个月|个季度|季度|个星期|星期|周|天|日|年|月份|月|个|名|位|家|款|条|笔|单)`)
-	pctRE      = regexp.MustCompile(`(%)(\d+(?:\.\d+)?)`)
+	pctCNRE    = regexp.MustCompile(`百分之(?:\d+(?:\.\d+)?|[零一二两三四五六七八九十]+)`)
 )
 
 // cnToInt reads a Chinese numeral up to 99.

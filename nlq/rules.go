@@ -64,6 +64,7 @@ var (
 
 	groupMarkRE = regexp.MustCompile(`(按照|按|各个|各|每个|每一个|每|分|哪个|哪些|哪家|哪一个|哪|by|per|across|for each|split by|broken down by|which|each)\s*$`)
 	whichRE     = regexp.MustCompile(`(哪个|哪些|哪家|哪一个|哪|which)\s*$`)
+	topTailRE   = regexp.MustCompile(`(?:前|top|头|bottom|后)\s*\d+\s*(?:个|名|家|位|款)?\s*$|(?:最高|最多|最好|最大|最低|最少|最差|最小)的\s*\d*\s*(?:个|名|家|位|款)?\s*$`)
 	exclRE      = regexp.MustCompile(`(除了|除去|除开|不含|不包括|不包含|排除|去掉|剔除|不看|不要|除|except|excluding|exclude|without|other than|apart from|not)\s*$`)
 	followRE    = regexp.MustCompile(`^\s*(那么|那|换成|改成|换为|改为|改看|再看|看看|只看|仅看|按|分|如果|what about|how about|and|only|switch to|change to|instead)|呢\s*$|\binstead\b`)
 	swapRE      = regexp.MustCompile(`(换成|改成|换为|改为|改看|switch to|change to|instead)`)
@@ -153,7 +154,10 @@ func (r *Rules) Translate(question string, prev *semantic.Query, asOf semantic.D
 				vs = append(vs, tg)
 			}
 		}
-		grouped := groupMarkRE.MatchString(before)
+		after := string(rs[m.end:nextStart(mentions, i, len(rs))])
+		// "…的门店" closing a question, or "top 10 stores", names what is ranked or listed.
+		grouped := groupMarkRE.MatchString(before) || topTailRE.MatchString(before) ||
+			i == len(mentions)-1 && strings.HasSuffix(strings.TrimSpace(before), "的") && strings.TrimSpace(stripStopwords(strings.TrimSpace(after))) == ""
 		nextIsValueOf := func(dim string) bool {
 			if i+1 >= len(mentions) {
 				return false
@@ -212,6 +216,12 @@ func (r *Rules) Translate(question string, prev *semantic.Query, asOf semantic.D
 		return t
 	}
 
+	if len(metrics) == 0 && len(dims) == 0 && len(filters) == 0 && greetRE.MatchString(q) {
+		t.Refusal = &Refusal{Reason: "chitchat", Message: msg(lang,
+			"你好！我是问数，可以用自然语言查询业务指标。试试这样问：", "Hi! I am Wenshu: ask me about your business metrics in plain words, for example:"),
+			Examples: r.examples(lang)}
+		return t
+	}
 	followUp := prev != nil && (len(metrics) == 0 || followRE.MatchString(q) && len(ti.masked) < 40)
 	if len(metrics) == 0 && !followUp {
 		if greetRE.MatchString(q) {
@@ -333,6 +343,13 @@ func (r *Rules) Translate(question string, prev *semantic.Query, asOf semantic.D
 		query.Order = []semantic.OrderBy{{By: query.Metrics[0], Desc: desc}}
 		if n > 0 {
 			query.Limit = n
+			// A ranking of cities ranks cities: rows with no city (online
+			// orders) are not a contender.
+			for _, d := range query.Dimensions {
+				if !hasFilter(query.Filters, d) {
+					query.Filters = append(query.Filters, semantic.Filter{Dimension: d, Op: "ne", Values: []any{nil}})
+				}
+			}
 		}
 	}
 
@@ -390,6 +407,13 @@ func (r *Rules) Translate(question string, prev *semantic.Query, asOf semantic.D
 	}
 	t.Query = query
 	return t
+}
+
+func nextStart(ms []mention, i, n int) int {
+	if i+1 < len(ms) {
+		return ms[i+1].start
+	}
+	return n
 }
 
 func prevEnd(ms []mention, i int) int {
@@ -545,4 +569,13 @@ func msg(lang, zh, en string) string {
 		return en
 	}
 	return zh
+}
+
+func hasFilter(fs []semantic.Filter, dim string) bool {
+	for _, f := range fs {
+		if f.Dimension == dim {
+			return true
+		}
+	}
+	return false
 }

@@ -301,21 +301,27 @@ var timeRules = []timeRule{
 		func(m []string, asOf semantic.Date, _ *TimeInfo) *semantic.DateRange {
 			return semantic.ResolveNamedRange("this_quarter", asOf)
 		}},
+	{regexp.MustCompile(`(上月同期|上个月同期|same period last month)`),
+		func(m []string, asOf semantic.Date, ti *TimeInfo) *semantic.DateRange {
+			ti.Shift = "month"
+			return nil
+		}},
 	// Same period a month or a year earlier (去年同期, 上月同期) shift another range.
 	{regexp.MustCompile(`(去年同期|上年同期|同期|same period last year|same time last year|a year ago|last year's same period)`),
 		func(m []string, asOf semantic.Date, ti *TimeInfo) *semantic.DateRange {
 			ti.Shift = "year"
 			return nil
 		}},
-	{regexp.MustCompile(`(上月同期|上个月同期|same period last month)`),
-		func(m []string, asOf semantic.Date, ti *TimeInfo) *semantic.DateRange {
-			ti.Shift = "month"
-			return nil
-		}},
 	{regexp.MustCompile(`(今天|今日|当天|\btoday\b)`), func(m []string, asOf semantic.Date, _ *TimeInfo) *semantic.DateRange { return dayRange(asOf) }},
-	{regexp.MustCompile(`(昨天|昨日|\byesterday\b)`), func(m []string, asOf semantic.Date, _ *TimeInfo) *semantic.DateRange { return dayRange(asOf.AddDays(-1)) }},
-	{regexp.MustCompile(`(前天|day before yesterday)`), func(m []string, asOf semantic.Date, _ *TimeInfo) *semantic.DateRange { return dayRange(asOf.AddDays(-2)) }},
-	{regexp.MustCompile(`(明天|\btomorrow\b)`), func(m []string, asOf semantic.Date, _ *TimeInfo) *semantic.DateRange { return dayRange(asOf.AddDays(1)) }},
+	{regexp.MustCompile(`(昨天|昨日|\byesterday\b)`), func(m []string, asOf semantic.Date, _ *TimeInfo) *semantic.DateRange {
+		return dayRange(asOf.AddDays(-1))
+	}},
+	{regexp.MustCompile(`(前天|day before yesterday)`), func(m []string, asOf semantic.Date, _ *TimeInfo) *semantic.DateRange {
+		return dayRange(asOf.AddDays(-2))
+	}},
+	{regexp.MustCompile(`(明天|\btomorrow\b)`), func(m []string, asOf semantic.Date, _ *TimeInfo) *semantic.DateRange {
+		return dayRange(asOf.AddDays(1))
+	}},
 	{regexp.MustCompile(`(上上周|上上个星期)`), func(m []string, asOf semantic.Date, _ *TimeInfo) *semantic.DateRange {
 		s := weekStart(asOf).AddDays(-14)
 		return &semantic.DateRange{Start: s, End: s.AddDays(6)}
@@ -348,7 +354,9 @@ var timeRules = []timeRule{
 	{regexp.MustCompile(`(去年|上一年|上年|last year|previous year)`), func(m []string, asOf semantic.Date, _ *TimeInfo) *semantic.DateRange {
 		return yearRange(asOf.Year() - 1)
 	}},
-	{regexp.MustCompile(`(前年)`), func(m []string, asOf semantic.Date, _ *TimeInfo) *semantic.DateRange { return yearRange(asOf.Year() - 2) }},
+	{regexp.MustCompile(`(前年)`), func(m []string, asOf semantic.Date, _ *TimeInfo) *semantic.DateRange {
+		return yearRange(asOf.Year() - 2)
+	}},
 	// A year alone: 2024年, in 2024.
 	{regexp.MustCompile(`(\d{4})\s*年(?:度|全年)?|\b(?:in|for|during|of)\s+(\d{4})\b|^(\d{4})\b|\b(\d{4})$`),
 		func(m []string, asOf semantic.Date, _ *TimeInfo) *semantic.DateRange {
@@ -402,7 +410,7 @@ var (
 		{regexp.MustCompile(`(每周|每个星期|按周|逐周|周度|周趋势|分周|各周|\bweekly\b|by week|per week|each week|week by week)`), semantic.GrainWeek},
 		{regexp.MustCompile(`(每个月|每月|按月|逐月|月度|月趋势|分月|各月|\bmonthly\b|by month|per month|each month|month by month)`), semantic.GrainMonth},
 		{regexp.MustCompile(`(每个季度|每季度|按季度|按季|逐季|季度趋势|分季度|各季度|\bquarterly\b|by quarter|per quarter|each quarter)`), semantic.GrainQuarter},
-		{regexp.MustCompile(`(每年|按年|逐年|年度趋势|分年|各年|\byearly\b|\bannually\b|by year|per year|each year)`), semantic.GrainYear},
+		{regexp.MustCompile(`(每年|按年|逐年|年度趋势|各年度|\byearly\b|\bannually\b|by year|per year|each year)`), semantic.GrainYear},
 	}
 	trendRE      = regexp.MustCompile(`(趋势|走势|变化情况|变化|波动|\btrend\b|\btrends\b|over time|trajectory)`)
 	compareRules = []struct {

@@ -1,0 +1,187 @@
+package nlq_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/wenshu-bi/wenshu/datasets"
+	"github.com/wenshu-bi/wenshu/datasets/datasetstest"
+	"github.com/wenshu-bi/wenshu/nlq"
+	"github.com/wenshu-bi/wenshu/semantic"
+)
+
+type wantQuery struct {
+	Metrics []string `yaml:"metrics"`
+	Dims    []string `yaml:"dims"`
+	Filters []string `yaml:"filters"`
+	Range   string   `yaml:"range"`
+	Grain   string   `yaml:"grain"`
+	Compare string   `yaml:"compare"`
+	Limit   int      `yaml:"limit"`
+	Order   string   `yaml:"order"`
+	Share   []string `yaml:"share"`
+	Refuse  bool     `yaml:"refuse"`
+	Clarify bool     `yaml:"clarify"`
+}
+
+type translateCase struct {
+	Q     string    `yaml:"q"`
+	Turns []string  `yaml:"turns"`
+	Want  wantQuery `yaml:"want"`
+	// hasDims records whether the case states dims at all (dims: [] means none).
+	hasDims bool
+}
+
+func loadCases(t *testing.T) []translateCase {
+	data, err := os.ReadFile("testdata/translate.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var raw []map[string]any
+	if err := yaml.Unmarshal(data, &raw); err != nil {
+		t.Fatal(err)
+	}
+	var cases []translateCase
+	if err := yaml.Unmarshal(data, &cases); err != nil {
+		t.Fatal(err)
+	}
+	for i := range cases {
+		w, _ := raw[i]["want"].(map[string]any)
+		_, cases[i].hasDims = w["dims"]
+	}
+	return cases
+}
+
+// retailRules builds the rules translator on the demo model, with values
+// read from a generated database as the server does.
+func retailRules(t testing.TB) (*nlq.Rules, *semantic.Model) {
+	t.Helper()
+	m, err := datasets.RetailModel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	values, err := nlq.LoadValues(context.Background(), m, datasetstest.Open(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return nlq.NewRules(m, nlq.NewLexicon(m, values)), m
+}
+
+func filterString(f semantic.Filter) string {
+	if f.Metric != "" {
+		sym := map[string]string{"gt": ">", "gte": ">=", "lt": "<", "lte": "<=", "eq": "=", "ne": "!="}[f.Op]
+		v, _ := f.Values[0].(float64)
+		return f.Metric + sym + strconv.FormatFloat(v, 'f', -1, 64)
+	}
+	var vals []string
+	for _, v := range f.Values {
+		if v == nil {
+			vals = append(vals, "")
+			continue
+		}
+		vals = append(vals, fmt.Sprint(v))
+	}
+	sym := "="
+	if f.Op == "ne" || f.Op == "not_in" {
+		sym = "!="
+	}
+	return f.Dimension + sym + strings.Join(vals, "|")
+}
+
+func sorted(s []string) []string {
+	c := slices.Clone(s)
+	sort.Strings(c)
+	return c
+}
+
+func TestTranslate(t *testing.T) {
+	rules, _ := retailRules(t)
+	asOf := semantic.D(2025, 12, 31)
+	cases := loadCases(t)
+	failed := 0
+	for _, c := range cases {
+		turns := c.Turns
+		if len(turns) == 0 {
+			turns = []string{c.Q}
+		}
+		name := strings.Join(turns, " → ")
+		ok := t.Run(name, func(t *testing.T) {
+			var prev *semantic.Query
+			var tr *nlq.Translation
+			for _, q := range turns {
+				tr = rules.Translate(q, prev, asOf)
+				if tr.Query != nil {
+					prev = tr.Query
+				}
+			}
+			w := c.Want
+			switch {
+			case w.Refuse:
+				if tr.Refusal == nil {
+					t.Fatalf("want a refusal, got query %+v clarify %+v", tr.Query, tr.Clarify)
+				}
+				return
+			case w.Clarify:
+				if tr.Clarify == nil || tr.Query != nil {
+					t.Fatalf("want a clarification, got query %+v refusal %+v", tr.Query, tr.Refusal)
+				}
+				return
+			}
+			q := tr.Query
+			if q == nil {
+				t.Fatalf("no query: clarify %+v refusal %+v", tr.Clarify, tr.Refusal)
+			}
+			if !slices.Equal(sorted(q.Metrics), sorted(w.Metrics)) {
+				t.Errorf("metrics = %v, want %v", q.Metrics, w.Metrics)
+			}
+			if c.hasDims && !slices.Equal(sorted(q.Dimensions), sorted(w.Dims)) {
+				t.Errorf("dims = %v, want %v", q.Dimensions, w.Dims)
+			}
+			if w.Filters != nil {
+				var got []string
+				for _, f := range q.Filters {
+					got = append(got, filterString(f))
+				}
+				if !slices.Equal(sorted(got), sorted(w.Filters)) {
+					t.Errorf("filters = %v, want %v", got, w.Filters)
+				}
+			}
+			if w.Range != "" && (q.Time == nil || q.Time.Range == nil || q.Time.Range.String() != w.Range) {
+				t.Errorf("range = %+v, want %s", q.Time, w.Range)
+			}
+			if w.Grain != "" && (q.Time == nil || q.Time.Grain != w.Grain) {
+				t.Errorf("grain = %+v, want %s", q.Time, w.Grain)
+			}
+			if w.Compare != q.Compare && w.Compare != "" {
+				t.Errorf("compare = %q, want %q", q.Compare, w.Compare)
+			}
+			if w.Limit != 0 && q.Limit != w.Limit {
+				t.Errorf("limit = %d, want %d", q.Limit, w.Limit)
+			}
+			if w.Order != "" {
+				got := ""
+				if len(q.Order) > 0 {
+					got = q.Order[0].By + map[bool]string{true: " desc", false: " asc"}[q.Order[0].Desc]
+				}
+				if got != w.Order {
+					t.Errorf("order = %q, want %q", got, w.Order)
+				}
+			}
+			if w.Share != nil && !slices.Equal(q.Share, w.Share) {
+				t.Errorf("share = %v, want %v", q.Share, w.Share)
+			}
+		})
+		if !ok {
+			failed++
+		}
+	}
+	t.Logf("%d/%d questions read as intended", len(cases)-failed, len(cases))
+}
