@@ -36,6 +36,9 @@ func Read(m *semantic.Model, q *semantic.Query, lang string) Reading {
 		}
 	}
 	for _, f := range q.Filters {
+		if f.Op == "ne" && len(f.Values) == 1 && f.Values[0] == nil {
+			continue // the ranking's "no empty groups", not something the asker said
+		}
 		chips = append(chips, Chip{"filter", filterText(m, f, lang)})
 	}
 	for _, name := range q.Metrics {

@@ -270,9 +270,13 @@ func (r *Rules) Translate(question string, prev *semantic.Query, asOf semantic.D
 		// A value of a dimension already filtered replaces it (上海呢 after 北京).
 		query.Filters = slices.DeleteFunc(query.Filters, func(old semantic.Filter) bool { return old.Dimension == f.dim })
 		query.Filters = append(query.Filters, nf)
-		// A dimension both grouped and pinned to one value needs no split.
-		if !f.exclude && len(f.values) == 1 {
+		switch {
+		case !f.exclude && len(f.values) == 1:
+			// A dimension both grouped and pinned to one value needs no split.
 			query.Dimensions = slices.DeleteFunc(query.Dimensions, func(d string) bool { return d == f.dim })
+		case !f.exclude && !slices.Contains(query.Dimensions, f.dim):
+			// 上海和北京的销售额: two values are wanted side by side.
+			query.Dimensions = append(query.Dimensions, f.dim)
 		}
 	}
 

@@ -412,13 +412,14 @@ var (
 		{regexp.MustCompile(`(每个季度|每季度|按季度|按季|逐季|季度趋势|分季度|各季度|\bquarterly\b|by quarter|per quarter|each quarter)`), semantic.GrainQuarter},
 		{regexp.MustCompile(`(每年|按年|逐年|年度趋势|各年度|\byearly\b|\bannually\b|by year|per year|each year)`), semantic.GrainYear},
 	}
+	againstRE    = regexp.MustCompile(`(比|对比|相比|相较|\bvs\.?\b|versus|compared)`)
 	trendRE      = regexp.MustCompile(`(趋势|走势|变化情况|变化|波动|\btrend\b|\btrends\b|over time|trajectory)`)
 	compareRules = []struct {
 		re      *regexp.Regexp
 		compare string
 	}{
 		{regexp.MustCompile(`(同比|\byoy\b|year over year|year-over-year|比去年|较去年|和去年比|跟去年比|与去年相比|和去年相比|跟去年相比|对比去年|vs\.? last year|versus last year|compared (?:to|with) last year)`), semantic.CompareYoY},
-		{regexp.MustCompile(`(环比|\bmom\b|\bqoq\b|\bwow\b|\bpop\b|比上月|较上月|和上月比|跟上个月比|比上个月|和上个月比|与上月相比|比上周|较上周|比上期|较上期|上期相比|vs\.? last (?:month|week|quarter)|compared (?:to|with) last (?:month|week|quarter)|month over month|month-over-month|period over period|week over week|quarter over quarter)`), semantic.ComparePoP},
+		{regexp.MustCompile(`(环比|\bmom\b|\bqoq\b|\bwow\b|\bpop\b|比上月|较上月|和上月比|跟上个月比|比上个月|和上个月比|与上月相比|比上周|较上周|比上期|较上期|上期相比|比前1周|比上1周|较前1周|和前1周比|比前1个月|较前1个月|比前1天|比前1日|较前1天|比昨天|较昨天|比前1季度|比上季度|较上季度|vs\.? last (?:month|week|quarter)|compared (?:to|with) last (?:month|week|quarter)|month over month|month-over-month|period over period|week over week|quarter over quarter)`), semantic.ComparePoP},
 	}
 )
 
@@ -489,9 +490,23 @@ func ResolveTime(q string, asOf semantic.Date) TimeInfo {
 			}
 			rng := r.fn(groups, asOf, &ti)
 			mask(byteLoc(q, s, m[:2]))
-			if rng != nil && ti.Range == nil {
+			switch {
+			case rng == nil:
+			case ti.Range == nil:
 				ti.Range = rng
 				ti.Text = strings.TrimSpace(groups[0])
+			case ti.Compare == "" && againstRE.MatchString(q):
+				// "12月比11月": the second period is what the first is compared with.
+				first, second := *ti.Range, *rng
+				if second.Start.After(first.Start.Time) {
+					first, second = second, first
+					ti.Range = &first
+				}
+				for _, c := range []string{semantic.ComparePoP, semantic.CompareYoY} {
+					if p, _ := semantic.PreviousRange(first, c, ""); p == second {
+						ti.Compare = c
+					}
+				}
 			}
 		}
 	}
