@@ -40,7 +40,7 @@ type translateCase struct {
 	hasDims bool
 }
 
-func loadCases(t *testing.T) []translateCase {
+func loadCases(t testing.TB) []translateCase {
 	data, err := os.ReadFile("testdata/translate.yaml")
 	if err != nil {
 		t.Fatal(err)
