@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -90,6 +91,8 @@ type Answer struct {
 	Translator     string            `json:"translator"`
 	Lang           string            `json:"lang"`
 	Truncated      bool              `json:"truncated,omitempty"`
+	// Suggestions are follow-up questions that fit the answer.
+	Suggestions []string `json:"suggestions,omitempty"`
 	Timings        map[string]int64  `json:"timings_ms,omitempty"`
 }
 
@@ -221,7 +224,34 @@ func (e *Engine) Ask(ctx context.Context, req AskRequest, emit func(Event)) (*An
 	ans.Answer = TemplateNarrative(e.Model, tr.Query, res, reading, tr.Lang)
 	lap("narrative", t0)
 	emit(Event{"answer_delta", ans.Answer})
+	ans.Suggestions = e.suggest(tr.Query, tr.Lang)
 	return finish()
+}
+
+// suggest offers follow-ups: a split not yet used, a comparison, a trend.
+func (e *Engine) suggest(q *semantic.Query, lang string) []string {
+	var out []string
+	for _, d := range e.Model.Dimensions {
+		if len(out) == 2 {
+			break
+		}
+		if containsString(q.Dimensions, d.Name) || hasFilter(q.Filters, d.Name) {
+			continue
+		}
+		probe := q.Clone()
+		probe.Dimensions = append(probe.Dimensions, d.Name)
+		probe.Order, probe.Limit = nil, 0
+		if _, err := semantic.Compile(e.Model, probe, semantic.CompileOptions{}); err == nil {
+			out = append(out, msg(lang, "按"+d.Label.Zh+"看", "by "+strings.ToLower(d.Label.En)))
+		}
+	}
+	if q.Compare == "" && q.Time != nil && q.Time.Range != nil {
+		out = append(out, msg(lang, "同比呢", "vs last year"))
+	}
+	if (q.Time == nil || q.Time.Grain == "") && q.Time != nil && q.Time.Range != nil && q.Time.Range.Days() > 31 {
+		out = append(out, msg(lang, "改成按月", "monthly"))
+	}
+	return out
 }
 
 // validationClarification turns compile errors into a clarification that

@@ -18,6 +18,7 @@ import (
 const usage = `wenshu — ChatBI over a metrics semantic layer
 
 Usage:
+  wenshu serve [--addr :8080] [--db FILE] [--model FILE] [--meta FILE] [--as-of DATE]
   wenshu gen   [--scale 1] [--seed 42] [--out data/retail.duckdb]
   wenshu query [--db FILE] [--model FILE] [--as-of DATE] 'QUERY JSON'
   wenshu bench [--scale 1] [--db FILE] [--runs 7]
@@ -49,6 +50,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		"query": runQuery,
 		"bench": runBench,
 		"ask":   runAsk,
+		"serve": runServe,
 		"eval":  runEval,
 	}
 	cmd, ok := cmds[args[0]]

@@ -1,0 +1,77 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"time"
+
+	"github.com/wenshu-bi/wenshu/web"
+)
+
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var cfg dataConfig
+	cfg.register(fs)
+	addr := fs.String("addr", envOr("WENSHU_ADDR", ":8080"), "listen address (env WENSHU_ADDR)")
+	meta := fs.String("meta", envOr("WENSHU_META", ""), "metadata store (conversations); empty means wenshu-meta.db beside the data file (env WENSHU_META)")
+	logJSON := fs.Bool("log-json", envOr("WENSHU_LOG_JSON", "") != "", "log JSON lines instead of text")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	var log *slog.Logger
+	if *logJSON {
+		log = slog.New(slog.NewJSONHandler(stderr, nil))
+	} else {
+		log = newLogger(stderr, slog.LevelInfo)
+	}
+	engine, db, err := openEngine(ctx, &cfg, log)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if *meta == "" {
+		*meta = filepath.Join(filepath.Dir(cfg.DB), "wenshu-meta.db")
+	}
+	store, err := web.OpenStore(*meta)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	engine.Conversations = store
+	note := "rules"
+	log.Info("translator: rules only (set OPENAI_API_KEY to add an LLM)")
+	srv := web.NewServer(engine, store, log, web.Options{TranslatorNote: note})
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	httpSrv := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	url := "http://" + ln.Addr().String()
+	if host, port, _ := net.SplitHostPort(ln.Addr().String()); host == "::" || host == "0.0.0.0" {
+		url = "http://localhost:" + port
+	}
+	fmt.Fprintf(stdout, "Wenshu is serving %s on %s (data %s, as of %s)\n", engine.Model.Name, url, cfg.DB, engine.AsOf)
+	errc := make(chan error, 1)
+	go func() { errc <- httpSrv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: finishing in-flight asks")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	srv.Shutdown(shutdownCtx)
+	if err := httpSrv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}

@@ -1,0 +1,393 @@
+package web
+
+import (
+	"context"
+	"embed"
+	"encoding/json"
+	"errors"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/wenshu-bi/wenshu/nlq"
+	"github.com/wenshu-bi/wenshu/semantic"
+	"github.com/wenshu-bi/wenshu/semantic/duckdb"
+)
+
+//go:embed static
+var staticFiles embed.FS
+
+// Options configures a Server.
+type Options struct {
+	// MaxBodyBytes caps request bodies (default 64 KiB).
+	MaxBodyBytes int64
+	// AskTimeout bounds one ask (default 60 s).
+	AskTimeout time.Duration
+	// WS tunes the websocket stream.
+	WS WSOptions
+	// TranslatorNote is shown in /api/v1/model (which translators are on).
+	TranslatorNote string
+}
+
+// Server serves the API, the websocket stream and the chat page.
+type Server struct {
+	engine  *nlq.Engine
+	store   *Store
+	log     *slog.Logger
+	opts    Options
+	metrics *metrics
+
+	// ctx ends when the server shuts down: websocket asks stop with it.
+	ctx    context.Context
+	cancel context.CancelFunc
+	wsMu   sync.Mutex
+	wsOpen map[*wsClient]struct{}
+	wg     sync.WaitGroup
+}
+
+// NewServer wires a server. The engine's Conversations should be store.
+func NewServer(engine *nlq.Engine, store *Store, log *slog.Logger, opts Options) *Server {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if opts.MaxBodyBytes == 0 {
+		opts.MaxBodyBytes = 64 << 10
+	}
+	if opts.AskTimeout == 0 {
+		opts.AskTimeout = 60 * time.Second
+	}
+	opts.WS.defaults()
+	ctx, cancel := context.WithCancel(context.Background())
+	return &Server{engine: engine, store: store, log: log, opts: opts, metrics: newMetrics(),
+		ctx: ctx, cancel: cancel, wsOpen: map[*wsClient]struct{}{}}
+}
+
+// Handler returns the HTTP handler.
+func (s *Server) Handler() http.Handler {
+	gin.SetMode(gin.ReleaseMode)
+	r := gin.New()
+	r.Use(gin.Recovery(), s.logRequests)
+	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
+	r.GET("/metrics", gin.WrapH(s.metrics.handler()))
+	api := r.Group("/api/v1")
+	api.POST("/ask", s.handleAsk)
+	api.POST("/query", s.handleQuery)
+	api.GET("/model", s.handleModel)
+	api.GET("/conversations", s.handleConversations)
+	api.GET("/conversations/:id", s.handleConversation)
+	api.DELETE("/conversations/:id", s.handleDeleteConversation)
+	api.GET("/ws", s.handleWS)
+	static, _ := fs.Sub(staticFiles, "static")
+	r.NoRoute(func(c *gin.Context) {
+		if strings.HasPrefix(c.Request.URL.Path, "/api/") {
+			writeError(c, &apiError{Code: "not_found", Message: "no such endpoint: " + c.Request.URL.Path})
+			return
+		}
+		c.Header("Cache-Control", "no-cache")
+		http.FileServer(http.FS(static)).ServeHTTP(c.Writer, c.Request)
+	})
+	return r
+}
+
+// Shutdown stops websocket asks and closes their sockets, then waits for
+// their goroutines (REST asks are drained by http.Server.Shutdown).
+func (s *Server) Shutdown(ctx context.Context) {
+	s.cancel()
+	s.wsMu.Lock()
+	for c := range s.wsOpen {
+		c.closeGoingAway()
+	}
+	s.wsMu.Unlock()
+	done := make(chan struct{})
+	go func() { s.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-ctx.Done():
+	}
+}
+
+func (s *Server) logRequests(c *gin.Context) {
+	start := time.Now()
+	c.Next()
+	s.log.Info("http", "method", c.Request.Method, "path", c.Request.URL.Path, "status", c.Writer.Status(),
+		"ms", time.Since(start).Milliseconds())
+}
+
+// apiError is the one error shape of the API: a stable code and a message.
+type apiError struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	Details any    `json:"details,omitempty"`
+}
+
+func (e *apiError) Error() string { return e.Code + ": " + e.Message }
+
+// status maps error codes to HTTP statuses, in one place.
+func status(code string) int {
+	switch code {
+	case "not_found":
+		return http.StatusNotFound
+	case "too_large":
+		return http.StatusRequestEntityTooLarge
+	case "timeout":
+		return http.StatusGatewayTimeout
+	case "canceled":
+		return 499
+	case "internal":
+		return http.StatusInternalServerError
+	}
+	return http.StatusBadRequest
+}
+
+// toAPIError classifies any error for the asker.
+func toAPIError(err error) *apiError {
+	var ae *apiError
+	var list semantic.ErrorList
+	var se *semantic.Error
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &ae):
+		return ae
+	case errors.As(err, &list):
+		return &apiError{Code: list[0].Code, Message: list.Error(), Details: list}
+	case errors.As(err, &se):
+		return &apiError{Code: se.Code, Message: se.Error()}
+	case errors.As(err, &tooBig):
+		return &apiError{Code: "too_large", Message: "the request body is too large"}
+	case errors.Is(err, duckdb.ErrTimeout), errors.Is(err, context.DeadlineExceeded):
+		return &apiError{Code: "timeout", Message: "the query took too long and was stopped"}
+	case errors.Is(err, duckdb.ErrCanceled), errors.Is(err, context.Canceled):
+		return &apiError{Code: "canceled", Message: "the request was canceled"}
+	case errors.Is(err, ErrNotFound):
+		return &apiError{Code: "not_found", Message: err.Error()}
+	}
+	return &apiError{Code: "internal", Message: "internal error"}
+}
+
+func writeError(c *gin.Context, ae *apiError) {
+	c.AbortWithStatusJSON(status(ae.Code), gin.H{"error": ae})
+}
+
+// fail logs server-side failures once and answers with the mapped error.
+func (s *Server) fail(c *gin.Context, err error) {
+	ae := toAPIError(err)
+	if ae.Code == "internal" {
+		s.log.Error("request failed", "path", c.Request.URL.Path, "err", err)
+	}
+	s.metrics.errors.WithLabelValues(ae.Code).Inc()
+	writeError(c, ae)
+}
+
+// decode reads a size-capped JSON body strictly.
+func (s *Server) decode(c *gin.Context, v any) error {
+	body := http.MaxBytesReader(c.Writer, c.Request.Body, s.opts.MaxBodyBytes)
+	data, err := io.ReadAll(body)
+	if err != nil {
+		return err
+	}
+	dec := json.NewDecoder(strings.NewReader(string(data)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return &apiError{Code: "bad_json", Message: "malformed JSON body: " + err.Error()}
+	}
+	return nil
+}
+
+type askBody struct {
+	Question       string `json:"question"`
+	ConversationID string `json:"conversation_id"`
+	AsOf           string `json:"as_of"`
+}
+
+// MaxQuestionRunes caps a question's length.
+const MaxQuestionRunes = 500
+
+func (b *askBody) request() (nlq.AskRequest, error) {
+	q := strings.TrimSpace(b.Question)
+	if q == "" {
+		return nlq.AskRequest{}, &apiError{Code: "bad_request", Message: "question is empty"}
+	}
+	if len([]rune(q)) > MaxQuestionRunes {
+		return nlq.AskRequest{}, &apiError{Code: "too_large", Message: "the question is longer than 500 characters"}
+	}
+	if len(b.ConversationID) > 64 {
+		return nlq.AskRequest{}, &apiError{Code: "bad_request", Message: "conversation_id is too long"}
+	}
+	req := nlq.AskRequest{Question: q, ConversationID: b.ConversationID}
+	if b.AsOf != "" {
+		d, err := semantic.ParseDate(b.AsOf)
+		if err != nil {
+			return req, &apiError{Code: "bad_request", Message: "as_of: " + err.Error()}
+		}
+		req.AsOf = d
+	}
+	return req, nil
+}
+
+func (s *Server) handleAsk(c *gin.Context) {
+	var body askBody
+	if err := s.decode(c, &body); err != nil {
+		s.fail(c, err)
+		return
+	}
+	req, err := body.request()
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	ctx, cancel := context.WithTimeout(c.Request.Context(), s.opts.AskTimeout)
+	defer cancel()
+	ans, err := s.ask(ctx, req, nil)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, ans)
+}
+
+// ask runs one question and records its metrics.
+func (s *Server) ask(ctx context.Context, req nlq.AskRequest, emit func(nlq.Event)) (*nlq.Answer, error) {
+	start := time.Now()
+	ans, err := s.engine.Ask(ctx, req, emit)
+	outcome := "answered"
+	switch {
+	case err != nil:
+		outcome = "error"
+	case ans.Refusal != nil:
+		outcome = "refused"
+	case ans.Clarification != nil:
+		outcome = "clarified"
+	}
+	translator := "rules"
+	if ans != nil {
+		translator = ans.Translator
+		for stage, ms := range ans.Timings {
+			s.metrics.stage.WithLabelValues(stage).Observe(float64(ms) / 1000)
+		}
+	}
+	s.metrics.asks.WithLabelValues(translator, outcome).Inc()
+	s.metrics.latency.Observe(time.Since(start).Seconds())
+	return ans, err
+}
+
+func (s *Server) handleQuery(c *gin.Context) {
+	body := http.MaxBytesReader(c.Writer, c.Request.Body, s.opts.MaxBodyBytes)
+	data, err := io.ReadAll(body)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	q, err := semantic.ParseQuery(data)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	plan, err := semantic.Compile(s.engine.Model, q, semantic.CompileOptions{AsOf: s.engine.AsOf, Rules: s.engine.AccessRules})
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	ctx, cancel := context.WithTimeout(c.Request.Context(), s.opts.AskTimeout)
+	defer cancel()
+	res, err := s.engine.Runner.Run(ctx, plan)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	lang := c.DefaultQuery("lang", "zh")
+	semantic.Localize(res.Columns, lang)
+	c.JSON(http.StatusOK, gin.H{"query": q, "sql": plan.DisplaySQL(), "columns": res.Columns, "rows": res.Rows,
+		"chart": semantic.ChooseChart(res.Columns, len(res.Rows)), "truncated": res.Truncated,
+		"reading": nlq.Read(s.engine.Model, q, lang)})
+}
+
+// modelMetric is one entry of the metric catalog.
+type modelMetric struct {
+	Name        string        `json:"name"`
+	Label       semantic.Text `json:"label"`
+	Synonyms    []string      `json:"synonyms"`
+	Definition  semantic.Text `json:"definition"`
+	Unit        string        `json:"unit"`
+	Dimensions  []string      `json:"dimensions"`
+	TimeAware   bool          `json:"time_aware"`
+	DefaultTime string        `json:"default_range,omitempty"`
+}
+
+func (s *Server) handleModel(c *gin.Context) {
+	m := s.engine.Model
+	var metrics []modelMetric
+	for _, mt := range m.Metrics {
+		if mt.Hidden {
+			continue
+		}
+		mm := modelMetric{Name: mt.Name, Label: mt.Label, Synonyms: mt.Synonyms, Definition: mt.Description, Unit: mt.Unit,
+			TimeAware: m.HasTime(mt), DefaultTime: mt.DefaultRange, Dimensions: []string{}}
+		if mm.Synonyms == nil {
+			mm.Synonyms = []string{}
+		}
+		for _, d := range m.Dimensions {
+			q := &semantic.Query{Metrics: []string{mt.Name}, Dimensions: []string{d.Name}}
+			if _, err := semantic.Compile(m, q, semantic.CompileOptions{}); err == nil {
+				mm.Dimensions = append(mm.Dimensions, d.Name)
+			}
+		}
+		metrics = append(metrics, mm)
+	}
+	type value struct {
+		Value string        `json:"value"`
+		Label semantic.Text `json:"label"`
+	}
+	type dim struct {
+		Name      string        `json:"name"`
+		Label     semantic.Text `json:"label"`
+		Synonyms  []string      `json:"synonyms"`
+		Values    []value       `json:"values"`
+		NullLabel semantic.Text `json:"null_label"`
+	}
+	var dims []dim
+	for _, d := range m.Dimensions {
+		dd := dim{Name: d.Name, Label: d.Label, Synonyms: d.Synonyms, NullLabel: d.NullLabel, Values: []value{}}
+		for _, v := range d.Values {
+			dd.Values = append(dd.Values, value{v.Value, semantic.Text{Zh: v.Label("zh"), En: v.Label("en")}})
+		}
+		dims = append(dims, dd)
+	}
+	asOf := s.engine.AsOf
+	c.JSON(http.StatusOK, gin.H{"name": m.Name, "label": m.Label, "as_of": asOf, "metrics": metrics, "dimensions": dims,
+		"translators": s.opts.TranslatorNote})
+}
+
+func (s *Server) handleConversations(c *gin.Context) {
+	list, err := s.store.Conversations(c.Request.Context(), 200)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	if list == nil {
+		list = []Conversation{}
+	}
+	c.JSON(http.StatusOK, gin.H{"conversations": list})
+}
+
+func (s *Server) handleConversation(c *gin.Context) {
+	conv, err := s.store.Conversation(c.Request.Context(), c.Param("id"))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, conv)
+}
+
+func (s *Server) handleDeleteConversation(c *gin.Context) {
+	if err := s.store.Delete(c.Request.Context(), c.Param("id")); err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.Status(http.StatusNoContent)
+}

@@ -1,0 +1,414 @@
+// Wenshu chat page: plain JavaScript, no build step. It talks to the server
+// over one websocket (/api/v1/ws) and renders each event as it arrives.
+"use strict";
+
+const I18N = {
+  zh: {
+    newChat: "新对话", history: "历史对话", catalog: "指标目录", ask: "提问",
+    placeholder: "例如：上个月各渠道的销售额", welcomeTitle: "用一句话问你的数据",
+    welcomeText: "统一口径的指标，自动出图，附上每个数字背后的 SQL。",
+    catalogTitle: "指标目录（统一口径）", search: "搜索指标", showSQL: "查看 SQL", hideSQL: "收起 SQL",
+    csv: "下载 CSV", table: "表格", line: "折线图", bar: "柱状图", grouped_bar: "分组柱状图", number: "数字",
+    thinking: "正在理解问题…", connected: "已连接", reconnecting: "连接断开，正在重连…", cancel: "取消",
+    unit: "单位", dims: "可拆分维度", synonyms: "同义词", lang: "English", canceled: "已取消",
+    suggestions: "接着问", translator: "理解方式", rules: "规则", llm: "大模型",
+    units: { currency: "金额", percent: "比例", count: "数量", number: "数值" },
+  },
+  en: {
+    newChat: "New chat", history: "History", catalog: "Metric catalog", ask: "Ask",
+    placeholder: "e.g. sales by channel last month", welcomeTitle: "Ask your data in one sentence",
+    welcomeText: "Metrics with one definition each, charts drawn for you, and the SQL behind every number.",
+    catalogTitle: "Metric catalog (unified definitions)", search: "Search metrics", showSQL: "Show SQL", hideSQL: "Hide SQL",
+    csv: "Download CSV", table: "Table", line: "Line", bar: "Bars", grouped_bar: "Grouped bars", number: "Number",
+    thinking: "Reading the question…", connected: "Connected", reconnecting: "Disconnected, reconnecting…", cancel: "Cancel",
+    unit: "Unit", dims: "Can be split by", synonyms: "Synonyms", lang: "中文", canceled: "Canceled",
+    suggestions: "Follow up", translator: "Read by", rules: "rules", llm: "LLM",
+    units: { currency: "currency", percent: "percent", count: "count", number: "number" },
+  },
+};
+
+const state = {
+  lang: localStorage.getItem("wenshu.lang") || (navigator.language.startsWith("zh") ? "zh" : "en"),
+  conversationId: null,
+  model: null,
+  ws: null,
+  pending: [],
+  asks: {},
+  seq: 0,
+};
+
+const $ = (sel, root = document) => root.querySelector(sel);
+const el = (tag, cls, text) => {
+  const e = document.createElement(tag);
+  if (cls) e.className = cls;
+  if (text !== undefined) e.textContent = text;
+  return e;
+};
+const t = (key) => I18N[state.lang][key] ?? key;
+const label = (text) => (text ? text[state.lang] || text.zh || text.en : "");
+
+function applyI18n() {
+  document.documentElement.lang = state.lang;
+  document.querySelectorAll("[data-i18n]").forEach((e) => { e.textContent = t(e.dataset.i18n); });
+  document.querySelectorAll("[data-i18n-placeholder]").forEach((e) => { e.placeholder = t(e.dataset.i18nPlaceholder); });
+  $("#toggle-lang").textContent = t("lang");
+  renderExamples();
+}
+
+// ---- formatting -------------------------------------------------------
+function fmt(v, unit) {
+  if (v === null || v === undefined) return "—";
+  if (typeof v !== "number") return String(v);
+  const locale = state.lang === "zh" ? "zh-CN" : "en-US";
+  switch (unit) {
+    case "currency": return "¥" + v.toLocaleString(locale, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+    case "percent": return (v * 100).toLocaleString(locale, { maximumFractionDigits: 1, minimumFractionDigits: 1 }) + "%";
+    case "count": return Math.round(v).toLocaleString(locale);
+    default: return v.toLocaleString(locale, { maximumFractionDigits: 2 });
+  }
+}
+
+function dimLabel(dimName, v) {
+  const d = state.model && state.model.dimensions.find((x) => x.name === dimName);
+  if (!d) return v === null ? "—" : String(v);
+  if (v === null) return label(d.null_label) || "—";
+  const val = (d.values || []).find((x) => x.value === v);
+  return val ? label(val.label) || v : String(v);
+}
+
+function cellText(col, v) {
+  if (col.role === "dimension") return dimLabel(col.name, v);
+  if (col.type === "number") return fmt(v, col.unit);
+  return v === null ? "—" : String(v);
+}
+
+// ---- websocket ----------------------------------------------------------
+function connect() {
+  const ws = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/api/v1/ws");
+  state.ws = ws;
+  ws.onopen = () => {
+    setStatus(t("connected"));
+    state.pending.splice(0).forEach((m) => ws.send(m));
+  };
+  ws.onmessage = (e) => handleEvent(JSON.parse(e.data));
+  ws.onclose = () => {
+    setStatus(t("reconnecting"));
+    Object.values(state.asks).forEach((a) => a.fail({ code: "disconnected", message: t("reconnecting") }));
+    setTimeout(connect, 1000);
+  };
+}
+
+function send(msg) {
+  const data = JSON.stringify(msg);
+  if (state.ws && state.ws.readyState === WebSocket.OPEN) state.ws.send(data);
+  else state.pending.push(data);
+}
+
+function setStatus(s) { $("#status").textContent = s; }
+
+// ---- asking -------------------------------------------------------------
+function ask(question) {
+  question = question.trim();
+  if (!question) return;
+  $("#welcome")?.remove();
+  const id = "a" + (++state.seq);
+  addUserMessage(question);
+  state.asks[id] = new AnswerView(id);
+  send({ type: "ask", id, question, conversation_id: state.conversationId || undefined });
+}
+
+function addUserMessage(text) {
+  const m = el("div", "msg user");
+  m.appendChild(el("div", "bubble", text));
+  $("#messages").appendChild(m);
+  scrollDown();
+}
+
+function scrollDown() { const m = $("#messages"); m.scrollTop = m.scrollHeight; }
+
+function handleEvent(ev) {
+  const view = state.asks[ev.id];
+  if (!view) {
+    if (ev.type === "error") setStatus(ev.data.message);
+    return;
+  }
+  switch (ev.type) {
+    case "accepted":
+      state.conversationId = ev.data.conversation_id;
+      break;
+    case "query": view.query(ev.data); break;
+    case "sql": view.sql(ev.data); break;
+    case "columns": view.columns = ev.data; break;
+    case "rows": view.rows.push(...ev.data); break;
+    case "chart": view.chart(ev.data); break;
+    case "answer_delta": view.delta(ev.data); break;
+    case "clarify": view.clarify(ev.data); break;
+    case "error": view.fail(ev.data); delete state.asks[ev.id]; break;
+    case "done": view.done(ev.data); delete state.asks[ev.id]; loadConversations(); break;
+  }
+  scrollDown();
+}
+
+// AnswerView renders one answer as its events arrive.
+class AnswerView {
+  constructor(id) {
+    this.id = id;
+    this.rows = [];
+    this.columns = [];
+    this.root = el("div", "msg bot");
+    this.card = el("div", "card");
+    this.root.appendChild(this.card);
+    this.statusLine = el("div", "notes", t("thinking"));
+    const cancel = el("button", "", t("cancel"));
+    cancel.className = "cancel";
+    cancel.onclick = () => send({ type: "cancel", id });
+    this.cancelBtn = cancel;
+    this.card.append(this.statusLine, cancel);
+    $("#messages").appendChild(this.root);
+  }
+  query(data) {
+    this.statusLine.textContent = "";
+    const chips = el("div", "chips");
+    for (const c of data.reading.chips) chips.appendChild(el("span", "chip " + c.kind, c.text));
+    chips.appendChild(el("span", "chip translator", t("translator") + ": " + t(data.translator)));
+    this.card.insertBefore(chips, this.statusLine);
+    if (data.notes && data.notes.length) this.statusLine.textContent = data.notes.join("；");
+    this.answerEl = el("div", "answer");
+    this.card.appendChild(this.answerEl);
+  }
+  sql(text) { this.sqlText = text; }
+  chart(spec) {
+    this.spec = spec;
+    this.toolbar = el("div", "toolbar");
+    this.chartEl = el("div", "chart");
+    this.tableEl = el("div", "table-wrap");
+    this.card.append(this.toolbar, this.chartEl, this.tableEl);
+    const types = [spec.type, ...(spec.alternatives || [])].filter((x, i, a) => a.indexOf(x) === i);
+    for (const type of types) {
+      const b = el("button", "", t(type));
+      b.dataset.type = type;
+      b.onclick = () => this.draw(type);
+      this.toolbar.appendChild(b);
+    }
+    const csv = el("button", "csv", t("csv"));
+    csv.onclick = () => downloadCSV(this.columns, this.rows);
+    const sqlBtn = el("button", "sql-toggle", t("showSQL"));
+    const pre = el("pre", "sql hidden", this.sqlText || "");
+    sqlBtn.onclick = () => {
+      pre.classList.toggle("hidden");
+      sqlBtn.textContent = pre.classList.contains("hidden") ? t("showSQL") : t("hideSQL");
+    };
+    this.toolbar.append(csv, sqlBtn);
+    this.card.appendChild(pre);
+    renderTable(this.tableEl, this.columns, this.rows);
+    this.draw(spec.type);
+  }
+  draw(type) {
+    this.toolbar.querySelectorAll("button[data-type]").forEach((b) => b.classList.toggle("active", b.dataset.type === type));
+    this.chartEl.dataset.type = type;
+    if (this.echart) { this.echart.dispose(); this.echart = null; }
+    this.chartEl.innerHTML = "";
+    this.chartEl.classList.remove("hidden");
+    if (type === "table") { this.chartEl.classList.add("hidden"); return; }
+    if (type === "number") { renderNumber(this.chartEl, this.columns, this.rows); return; }
+    this.echart = echarts.init(this.chartEl);
+    this.echart.setOption(chartOption(type, this.spec, this.columns, this.rows));
+  }
+  delta(text) { if (this.answerEl) this.answerEl.textContent += text; }
+  clarify(data) {
+    this.statusLine.textContent = "";
+    this.card.appendChild(el("div", "answer", data.message));
+    const opts = el("div", "options");
+    for (const o of data.options || []) {
+      const b = el("button", "", o.label);
+      b.onclick = () => ask(o.question);
+      opts.appendChild(b);
+    }
+    this.card.appendChild(opts);
+  }
+  fail(err) {
+    this.cancelBtn.remove();
+    this.statusLine.textContent = "";
+    this.card.appendChild(el("div", "error", err.code === "canceled" ? t("canceled") : err.message));
+  }
+  done(data) {
+    this.cancelBtn.remove();
+    if (data.suggestions && data.suggestions.length) {
+      const opts = el("div", "options suggestions");
+      for (const s of data.suggestions) {
+        const b = el("button", "", s);
+        b.onclick = () => ask(s);
+        opts.appendChild(b);
+      }
+      this.card.appendChild(opts);
+    }
+  }
+}
+
+function renderTable(root, cols, rows) {
+  const table = el("table", "result");
+  const head = el("tr");
+  for (const c of cols) head.appendChild(el("th", c.type === "number" ? "num" : "", c.label));
+  const thead = el("thead"); thead.appendChild(head);
+  const tbody = el("tbody");
+  for (const r of rows) {
+    const tr = el("tr");
+    cols.forEach((c, i) => tr.appendChild(el("td", c.type === "number" ? "num" : "", cellText(c, r[i]))));
+    tbody.appendChild(tr);
+  }
+  table.append(thead, tbody);
+  root.appendChild(table);
+}
+
+function renderNumber(root, cols, rows) {
+  const row = rows[0] || [];
+  cols.forEach((c, i) => {
+    if (c.role !== "metric") return;
+    const d = el("div", "bignum", fmt(row[i], c.unit));
+    d.appendChild(el("small", "", c.label));
+    root.appendChild(d);
+  });
+}
+
+function chartOption(type, spec, cols, rows) {
+  const idx = (name) => cols.findIndex((c) => c.name === name);
+  const colOf = (name) => cols[idx(name)];
+  const xName = spec.x || (cols.find((c) => c.role === "dimension" || c.role === "time") || {}).name;
+  const xi = idx(xName);
+  const xLabel = (v) => (xi >= 0 ? cellText(cols[xi], v) : "");
+  const ys = spec.y && spec.y.length ? spec.y : cols.filter((c) => c.role === "metric").map((c) => c.name);
+  const unit = (colOf(ys[0]) || {}).unit;
+  const seriesType = type === "line" ? "line" : "bar";
+  let categories = [];
+  let series = [];
+  if (spec.series) {
+    const si = idx(spec.series);
+    const yi = idx(ys[0]);
+    categories = [...new Set(rows.map((r) => r[xi]))];
+    const groups = [...new Set(rows.map((r) => r[si]))];
+    series = groups.map((g) => ({
+      name: cellText(cols[si], g), type: seriesType, smooth: type === "line",
+      data: categories.map((x) => { const r = rows.find((r) => r[xi] === x && r[si] === g); return r ? r[yi] : null; }),
+    }));
+  } else {
+    categories = xi >= 0 ? rows.map((r) => r[xi]) : [""];
+    series = ys.map((name) => ({
+      name: colOf(name).label, type: seriesType, smooth: type === "line",
+      data: xi >= 0 ? rows.map((r) => r[idx(name)]) : [rows[0][idx(name)]],
+    }));
+  }
+  return {
+    tooltip: { trigger: "axis", valueFormatter: (v) => fmt(v, unit) },
+    legend: { top: 0 },
+    grid: { left: 70, right: 20, top: 36, bottom: 40 },
+    xAxis: { type: "category", data: categories.map(xLabel) },
+    yAxis: { type: "value", axisLabel: { formatter: (v) => (unit === "percent" ? (v * 100).toFixed(0) + "%" : v >= 10000 ? v / 10000 + (state.lang === "zh" ? "万" : "0k") : v) } },
+    series,
+  };
+}
+
+function downloadCSV(cols, rows) {
+  const esc = (s) => { s = s === null || s === undefined ? "" : String(s); return /[",\n]/.test(s) ? '"' + s.replace(/"/g, '""') + '"' : s; };
+  const lines = [cols.map((c) => esc(c.label)).join(",")];
+  for (const r of rows) lines.push(cols.map((c, i) => esc(c.role === "dimension" ? dimLabel(c.name, r[i]) : r[i])).join(","));
+  const blob = new Blob(["\ufeff" + lines.join("\n")], { type: "text/csv;charset=utf-8" });
+  const a = el("a");
+  a.href = URL.createObjectURL(blob);
+  a.download = "wenshu.csv";
+  a.click();
+  URL.revokeObjectURL(a.href);
+}
+
+// ---- conversations ------------------------------------------------------
+async function loadConversations() {
+  const res = await fetch("/api/v1/conversations");
+  if (!res.ok) return;
+  const data = await res.json();
+  const ul = $("#conversations");
+  ul.innerHTML = "";
+  for (const c of data.conversations) {
+    const li = el("li", c.id === state.conversationId ? "active" : "", c.title);
+    li.onclick = () => openConversation(c.id);
+    ul.appendChild(li);
+  }
+}
+
+async function openConversation(id) {
+  const res = await fetch("/api/v1/conversations/" + encodeURIComponent(id));
+  if (!res.ok) return;
+  const conv = await res.json();
+  state.conversationId = id;
+  const m = $("#messages");
+  m.innerHTML = "";
+  for (const turn of conv.turns || []) {
+    addUserMessage(turn.question);
+    const bot = el("div", "msg bot");
+    const card = el("div", "card");
+    if (turn.reading) card.appendChild(el("div", "notes", turn.reading));
+    card.appendChild(el("div", "answer", turn.answer || ""));
+    bot.appendChild(card);
+    m.appendChild(bot);
+  }
+  loadConversations();
+}
+
+function newChat() {
+  state.conversationId = null;
+  $("#messages").innerHTML = "";
+  const w = el("div", "welcome"); w.id = "welcome";
+  w.append(el("h1", "", t("welcomeTitle")), el("p", "", t("welcomeText")));
+  const ex = el("div", "options"); ex.id = "examples";
+  w.appendChild(ex);
+  $("#messages").appendChild(w);
+  renderExamples();
+  loadConversations();
+}
+
+function renderExamples() {
+  const box = $("#examples");
+  if (!box) return;
+  box.innerHTML = "";
+  const zh = ["上个月各渠道的销售额", "今年各会员等级的复购率", "销售额最高的5个城市", "今年每个月的销售额趋势", "上个月销售额同比增长了多少"];
+  const en = ["sales by channel last month", "repurchase rate by tier this year", "top 5 cities by sales", "monthly sales trend this year", "conversion rate by channel last month"];
+  for (const q of state.lang === "zh" ? zh : en) {
+    const b = el("button", "", q);
+    b.onclick = () => ask(q);
+    box.appendChild(b);
+  }
+}
+
+// ---- catalog ------------------------------------------------------------
+function renderCatalog() {
+  const list = $("#catalog-list");
+  const filter = $("#catalog-filter").value.trim().toLowerCase();
+  list.innerHTML = "";
+  for (const m of state.model.metrics) {
+    const hay = [m.name, m.label.zh, m.label.en, ...m.synonyms].join(" ").toLowerCase();
+    if (filter && !hay.includes(filter)) continue;
+    const d = el("div", "metric-entry");
+    const h = el("h3", "", label(m.label) + " ");
+    h.appendChild(el("code", "", m.name));
+    d.append(h, el("p", "", label(m.definition)));
+    const dims = m.dimensions.map((n) => label((state.model.dimensions.find((x) => x.name === n) || {}).label) || n).join("、");
+    d.appendChild(el("div", "meta", `${t("unit")}: ${t("units")[m.unit] || m.unit} · ${t("dims")}: ${dims}`));
+    if (m.synonyms.length) d.appendChild(el("div", "meta", `${t("synonyms")}: ${m.synonyms.join(", ")}`));
+    list.appendChild(d);
+  }
+}
+
+async function init() {
+  applyI18n();
+  const res = await fetch("/api/v1/model");
+  state.model = await res.json();
+  $("#ask-form").onsubmit = (e) => { e.preventDefault(); const q = $("#question"); ask(q.value); q.value = ""; };
+  $("#new-chat").onclick = newChat;
+  $("#toggle-lang").onclick = () => { state.lang = state.lang === "zh" ? "en" : "zh"; localStorage.setItem("wenshu.lang", state.lang); applyI18n(); };
+  $("#open-catalog").onclick = () => { renderCatalog(); $("#catalog").classList.remove("hidden"); };
+  $("#close-catalog").onclick = () => $("#catalog").classList.add("hidden");
+  $("#catalog-filter").oninput = renderCatalog;
+  connect();
+  loadConversations();
+  document.body.dataset.ready = "1";
+}
+
+init();

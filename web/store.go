@@ -1,0 +1,145 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/wenshu-bi/wenshu/nlq"
+)
+
+// Store is the server's metadata store: an embedded database file of its
+// own (bbolt), separate from the read-only data. Every write is committed
+// and synced before it returns, so a restart loses no conversation.
+type Store struct {
+	db *bolt.DB
+}
+
+var bucketConversations = []byte("conversations")
+
+// Conversation is a stored conversation.
+type Conversation struct {
+	ID      string     `json:"id"`
+	Title   string     `json:"title"`
+	Created time.Time  `json:"created"`
+	Updated time.Time  `json:"updated"`
+	Turns   []nlq.Turn `json:"turns,omitempty"`
+}
+
+// OpenStore opens (creating if needed) the metadata file.
+func OpenStore(path string) (*Store, error) {
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 5 * time.Second})
+	if err != nil {
+		return nil, fmt.Errorf("open metadata store %s: %w", path, err)
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		_, err := tx.CreateBucketIfNotExists(bucketConversations)
+		return err
+	})
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open metadata store %s: %w", path, err)
+	}
+	return &Store{db: db}, nil
+}
+
+// Close closes the file.
+func (s *Store) Close() error { return s.db.Close() }
+
+// ErrNotFound is returned for an unknown conversation.
+var ErrNotFound = errors.New("not found")
+
+// Conversation returns one conversation with its turns.
+func (s *Store) Conversation(_ context.Context, id string) (*Conversation, error) {
+	var c Conversation
+	err := s.db.View(func(tx *bolt.Tx) error {
+		data := tx.Bucket(bucketConversations).Get([]byte(id))
+		if data == nil {
+			return ErrNotFound
+		}
+		return json.Unmarshal(data, &c)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+// Conversations lists conversations, most recently updated first, without turns.
+func (s *Store) Conversations(_ context.Context, limit int) ([]Conversation, error) {
+	var out []Conversation
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketConversations).ForEach(func(_, v []byte) error {
+			var c Conversation
+			if err := json.Unmarshal(v, &c); err != nil {
+				return err
+			}
+			c.Turns = nil
+			out = append(out, c)
+			return nil
+		})
+	})
+	sort.Slice(out, func(i, j int) bool { return out[i].Updated.After(out[j].Updated) })
+	if limit > 0 && len(out) > limit {
+		out = out[:limit]
+	}
+	return out, err
+}
+
+// Turns implements nlq.Conversations.
+func (s *Store) Turns(ctx context.Context, id string) ([]nlq.Turn, error) {
+	c, err := s.Conversation(ctx, id)
+	if errors.Is(err, ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return c.Turns, nil
+}
+
+// Append implements nlq.Conversations.
+func (s *Store) Append(_ context.Context, id string, t nlq.Turn) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketConversations)
+		var c Conversation
+		if data := b.Get([]byte(id)); data != nil {
+			if err := json.Unmarshal(data, &c); err != nil {
+				return err
+			}
+		} else {
+			c = Conversation{ID: id, Title: title(t.Question), Created: t.At}
+		}
+		c.Turns = append(c.Turns, t)
+		c.Updated = t.At
+		data, err := json.Marshal(c)
+		if err != nil {
+			return err
+		}
+		return b.Put([]byte(id), data)
+	})
+}
+
+// Delete removes a conversation.
+func (s *Store) Delete(_ context.Context, id string) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketConversations)
+		if b.Get([]byte(id)) == nil {
+			return ErrNotFound
+		}
+		return b.Delete([]byte(id))
+	})
+}
+
+func title(q string) string {
+	rs := []rune(q)
+	if len(rs) > 30 {
+		return string(rs[:30]) + "…"
+	}
+	return q
+}
