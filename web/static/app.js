@@ -298,6 +298,7 @@ function chartOption(type, spec, cols, rows) {
     }));
   }
   return {
+    animation: false,
     tooltip: { trigger: "axis", valueFormatter: (v) => fmt(v, unit) },
     legend: { top: 0 },
     grid: { left: 70, right: 20, top: 36, bottom: 40 },

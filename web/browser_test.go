@@ -1,0 +1,142 @@
+package web_test
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// chromiumPath finds Debian's chromium; CI installs it, so its absence fails
+// the test rather than skipping it.
+func chromiumPath(t *testing.T) string {
+	for _, p := range []string{os.Getenv("WENSHU_CHROMIUM"), "/usr/bin/chromium", "/usr/bin/chromium-browser"} {
+		if p == "" {
+			continue
+		}
+		if _, err := exec.LookPath(p); err == nil {
+			return p
+		}
+	}
+	t.Fatal("chromium not found: install Debian's chromium (.ci/run does) or set WENSHU_CHROMIUM")
+	return ""
+}
+
+// TestChatPageInBrowser asks in the real page, in headless Chromium: the
+// chips, a table with one row per channel and a drawn chart appear; a
+// follow-up works; the chart type switches. A screenshot is saved.
+func TestChatPageInBrowser(t *testing.T) {
+	ts := newTestServer(t, "", 0, webOptions())
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chromiumPath(t)), chromedp.NoSandbox, chromedp.DisableGPU,
+		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("lang", "zh-CN"), chromedp.WindowSize(1300, 1000),
+		chromedp.UserDataDir(t.TempDir()))
+	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
+	defer cancel()
+	ctx, cancel := chromedp.NewContext(actx)
+	defer cancel()
+	// The first run starts the browser; later steps get their own deadline.
+	if err := chromedp.Do(ctx, chromedp.Navigate(ts.URL+"/")); err != nil {
+		t.Fatal(err)
+	}
+	step, cancel := context.WithTimeout(ctx, 90*time.Second)
+	defer cancel()
+	count := func(sel string) int {
+		n, err := chromedp.Run(step, chromedp.Evaluate[int](`document.querySelectorAll(` + "`" + sel + "`" + `).length`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	waitFor := func(js string) {
+		t.Helper()
+		if _, err := chromedp.Run(step, chromedp.Poll[bool](js, chromedp.WithPollingTimeout(60*time.Second))); err != nil {
+			t.Fatalf("waiting for %s: %v", js, err)
+		}
+	}
+	err := chromedp.Do(step,
+		chromedp.WaitVisible(chromedp.CSS(`body[data-ready="1"]`)),
+		discard(chromedp.Evaluate[any](`localStorage.setItem("wenshu.lang","zh")`)),
+		chromedp.Reload(),
+		chromedp.WaitVisible(chromedp.CSS(`body[data-ready="1"]`)),
+		chromedp.SendKeys(chromedp.CSS("#question"), "上个月各渠道的销售额"),
+		chromedp.Click(chromedp.CSS("#ask-button")),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(`document.querySelectorAll(".msg.bot .chart canvas").length > 0`)
+	if n := count(".msg.bot .chips .chip.metric"); n != 1 {
+		t.Errorf("%d metric chips", n)
+	}
+	if n := count(".msg.bot .chips .chip.time"); n != 1 {
+		t.Errorf("%d time chips", n)
+	}
+	if n := count(".msg.bot table.result tbody tr"); n != 5 {
+		t.Errorf("the table has %d rows, want 5 channels", n)
+	}
+	text, err := chromedp.Run(step, chromedp.Evaluate[string](`document.querySelector(".msg.bot table.result tbody").innerText`))
+	if err != nil || !containsAll(text, "门店", "¥") {
+		t.Errorf("table text %q %v", text, err)
+	}
+	// A follow-up in the same conversation.
+	err = chromedp.Do(step,
+		chromedp.SendKeys(chromedp.CSS("#question"), "那去年同期呢"),
+		chromedp.Click(chromedp.CSS("#ask-button")),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(`document.querySelectorAll(".msg.bot .chart canvas").length > 1`)
+	chips, _ := chromedp.Run(step, chromedp.Evaluate[string](`[...document.querySelectorAll(".msg.bot")].pop().querySelector(".chips").innerText`))
+	if !containsAll(chips, "2024年11月", "按渠道", "销售额") {
+		t.Errorf("follow-up chips %q", chips)
+	}
+	// Switch the last chart from bars to a line.
+	err = chromedp.Do(step, discard(chromedp.Evaluate[any](`[...document.querySelectorAll(".msg.bot")].pop().querySelector('.toolbar button[data-type="line"]').click()`)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(`[...document.querySelectorAll(".msg.bot")].pop().querySelector(".chart").dataset.type === "line"`)
+	kind, _ := chromedp.Run(step, chromedp.Evaluate[string](`echarts.getInstanceByDom([...document.querySelectorAll(".msg.bot")].pop().querySelector(".chart")).getOption().series[0].type`))
+	if kind != "line" {
+		t.Errorf("after switching, the chart draws %q", kind)
+	}
+	png, err := chromedp.Run(step, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := os.Getenv("WENSHU_ARTIFACTS")
+	if dir == "" {
+		dir = filepath.Join("..", "artifacts")
+	}
+	os.MkdirAll(dir, 0o755)
+	path := filepath.Join(dir, "chat-page.png")
+	if err := os.WriteFile(path, png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshot: %s", path)
+}
+
+func containsAll(s string, subs ...string) bool {
+	for _, sub := range subs {
+		if !strings.Contains(s, sub) {
+			return false
+		}
+	}
+	return true
+}
+
+// discard runs an action for its effect only.
+func discard[T any](a chromedp.Action[T]) chromedp.Action[chromedp.Void] {
+	return func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
+		_, err := a(ctx, t)
+		return chromedp.Void{}, err
+	}
+}
