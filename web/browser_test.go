@@ -48,7 +48,7 @@ func TestChatPageInBrowser(t *testing.T) {
 	step, cancel := context.WithTimeout(ctx, 90*time.Second)
 	defer cancel()
 	count := func(sel string) int {
-		n, err := chromedp.Run(step, chromedp.Evaluate[int](`document.querySelectorAll(` + "`" + sel + "`" + `).length`))
+		n, err := chromedp.Run(step, chromedp.Evaluate[int](`document.querySelectorAll(`+"`"+sel+"`"+`).length`))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -30,6 +30,8 @@ func (r slowRunner) Run(ctx context.Context, p *semantic.Plan) (*semantic.Result
 	return r.inner.Run(ctx, p)
 }
 
+func newHTTPTest(srv *web.Server) *httptest.Server { return httptest.NewServer(srv.Handler()) }
+
 type testServer struct {
 	*httptest.Server
 	srv   *web.Server

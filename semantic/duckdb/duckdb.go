@@ -35,12 +35,21 @@ type Options struct {
 	MaxRows int
 	// Threads limits DuckDB's worker threads; 0 leaves DuckDB's default.
 	Threads int
+	// MaxConcurrent bounds the queries DuckDB runs at once (each is already
+	// parallel inside); others wait their turn or their context. 0 means 4.
+	MaxConcurrent int
+	// CacheEntries keeps that many recent results of Run, keyed by SQL and
+	// arguments: the file is opened read-only, so a result stays true for the
+	// life of the process. 0 means 256; negative disables the cache.
+	CacheEntries int
 }
 
 // DB is a read-only DuckDB database.
 type DB struct {
-	sql  *sql.DB
-	opts Options
+	sql   *sql.DB
+	opts  Options
+	slots chan struct{}
+	cache *resultCache
 }
 
 // Open opens a DuckDB file read-only, so any number of processes can read it.
@@ -50,6 +59,12 @@ func Open(path string, opts Options) (*DB, error) {
 	}
 	if opts.MaxRows == 0 {
 		opts.MaxRows = DefaultMaxRows
+	}
+	if opts.MaxConcurrent <= 0 {
+		opts.MaxConcurrent = 4
+	}
+	if opts.CacheEntries == 0 {
+		opts.CacheEntries = 256
 	}
 	dsn := path + "?access_mode=read_only"
 	if opts.Threads > 0 {
@@ -63,7 +78,7 @@ func Open(path string, opts Options) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	return &DB{sql: db, opts: opts}, nil
+	return &DB{sql: db, opts: opts, slots: make(chan struct{}, opts.MaxConcurrent), cache: newResultCache(opts.CacheEntries)}, nil
 }
 
 // Create opens (creating if needed) a writable DuckDB file, for the generator.
@@ -88,17 +103,28 @@ func (db *DB) SQL() *sql.DB { return db.sql }
 // Run executes a compiled plan and returns its result, with the plan's
 // column descriptions.
 func (db *DB) Run(ctx context.Context, p *semantic.Plan) (*semantic.Result, error) {
+	key := cacheKey(p.SQL, p.Args)
+	if rows, truncated, ok := db.cache.get(key); ok {
+		return &semantic.Result{Columns: append([]semantic.Column(nil), p.Columns...), Rows: rows, Truncated: truncated}, nil
+	}
 	_, rows, truncated, err := db.Query(ctx, p.SQL, p.Args...)
 	if err != nil {
 		return nil, err
 	}
-	return &semantic.Result{Columns: p.Columns, Rows: rows, Truncated: truncated}, nil
+	db.cache.put(key, rows, truncated)
+	return &semantic.Result{Columns: append([]semantic.Column(nil), p.Columns...), Rows: rows, Truncated: truncated}, nil
 }
 
 // Query runs any read-only SQL under the database's timeout and row cap.
 func (db *DB) Query(ctx context.Context, query string, args ...any) (cols []string, out [][]any, truncated bool, err error) {
 	ctx, cancel := context.WithTimeout(ctx, db.opts.Timeout)
 	defer cancel()
+	select {
+	case db.slots <- struct{}{}:
+		defer func() { <-db.slots }()
+	case <-ctx.Done():
+		return nil, nil, false, mapErr(ctx, ctx.Err())
+	}
 	rows, err := db.sql.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, nil, false, mapErr(ctx, err)
