@@ -77,23 +77,25 @@ type AskRequest struct {
 
 // Answer is everything about one answered question: the /api/v1/ask shape.
 type Answer struct {
-	ConversationID string            `json:"conversation_id"`
-	Answer         string            `json:"answer"`
-	Query          *semantic.Query   `json:"query,omitempty"`
-	Reading        *Reading          `json:"reading,omitempty"`
-	SQL            string            `json:"sql,omitempty"`
-	Columns        []semantic.Column `json:"columns,omitempty"`
-	Rows           [][]any           `json:"rows,omitempty"`
-	Chart          *semantic.Chart   `json:"chart,omitempty"`
-	Clarification  *Clarification    `json:"clarification,omitempty"`
-	Refusal        *Refusal          `json:"refusal,omitempty"`
-	Notes          []string          `json:"notes,omitempty"`
-	Translator     string            `json:"translator"`
-	Lang           string            `json:"lang"`
-	Truncated      bool              `json:"truncated,omitempty"`
+	ConversationID string `json:"conversation_id"`
+	// Turn is the index of this answer in its conversation (for feedback).
+	Turn          int               `json:"turn"`
+	Answer        string            `json:"answer"`
+	Query         *semantic.Query   `json:"query,omitempty"`
+	Reading       *Reading          `json:"reading,omitempty"`
+	SQL           string            `json:"sql,omitempty"`
+	Columns       []semantic.Column `json:"columns,omitempty"`
+	Rows          [][]any           `json:"rows,omitempty"`
+	Chart         *semantic.Chart   `json:"chart,omitempty"`
+	Clarification *Clarification    `json:"clarification,omitempty"`
+	Refusal       *Refusal          `json:"refusal,omitempty"`
+	Notes         []string          `json:"notes,omitempty"`
+	Translator    string            `json:"translator"`
+	Lang          string            `json:"lang"`
+	Truncated     bool              `json:"truncated,omitempty"`
 	// Suggestions are follow-up questions that fit the answer.
-	Suggestions []string `json:"suggestions,omitempty"`
-	Timings        map[string]int64  `json:"timings_ms,omitempty"`
+	Suggestions []string         `json:"suggestions,omitempty"`
+	Timings     map[string]int64 `json:"timings_ms,omitempty"`
 }
 
 // Engine answers questions: translate, compile, run, explain.
@@ -107,6 +109,18 @@ type Engine struct {
 	// AccessRules restrict every query (row filters of the asker's role).
 	AccessRules []semantic.Filter
 	Logger      *slog.Logger
+
+	// LLM, when set, reads what the rules cannot read with full confidence
+	// and writes the narrative; nil means rules and templates only.
+	LLM *LLMTranslator
+	// LLMTimeout bounds a translation by the LLM (default 20 s); after it
+	// the rules' reading or a clarification is used.
+	LLMTimeout time.Duration
+	// NarrativeTimeout bounds the LLM narrative (default 30 s).
+	NarrativeTimeout time.Duration
+	// Examples are confirmed question→query pairs; an exact repeat skips
+	// every translator.
+	Examples Examples
 }
 
 // NewConversationID returns a random conversation id.
@@ -156,10 +170,10 @@ func (e *Engine) Ask(ctx context.Context, req AskRequest, emit func(Event)) (*An
 	}
 	asOf := e.asOf(req)
 	t0 := time.Now()
-	tr := e.Rules.Translate(req.Question, prev, asOf)
+	tr, translator := e.translate(ctx, req.Question, prev, asOf)
 	lap("translate", t0)
-	ans := &Answer{ConversationID: req.ConversationID, Translator: "rules", Lang: tr.Lang, Notes: tr.Notes, Timings: timings}
-	turn := Turn{Question: req.Question, Translator: "rules", At: time.Now().UTC()}
+	ans := &Answer{ConversationID: req.ConversationID, Turn: len(turns), Translator: translator, Lang: tr.Lang, Notes: tr.Notes, Timings: timings}
+	turn := Turn{Question: req.Question, Translator: translator, At: time.Now().UTC()}
 	finish := func() (*Answer, error) {
 		timings["total"] = time.Since(start).Milliseconds()
 		turn.Answer = ans.Answer
@@ -221,9 +235,8 @@ func (e *Engine) Ask(ctx context.Context, req AskRequest, emit func(Event)) (*An
 	emit(Event{"chart", chart})
 
 	t0 = time.Now()
-	ans.Answer = TemplateNarrative(e.Model, tr.Query, res, reading, tr.Lang)
+	ans.Answer = e.narrate(ctx, req.Question, tr, res, reading, emit)
 	lap("narrative", t0)
-	emit(Event{"answer_delta", ans.Answer})
 	ans.Suggestions = e.suggest(tr.Query, tr.Lang)
 	return finish()
 }
@@ -252,6 +265,73 @@ func (e *Engine) suggest(q *semantic.Query, lang string) []string {
 		out = append(out, msg(lang, "改成按月", "monthly"))
 	}
 	return out
+}
+
+// translate routes a question: a confirmed example, else the rules when they
+// read it with full confidence (fast and free), else the LLM, falling back
+// to the rules' reading or a clarification when the LLM fails or is slow.
+func (e *Engine) translate(ctx context.Context, question string, prev *semantic.Query, asOf semantic.Date) (*Translation, string) {
+	if e.Examples != nil {
+		if ex := e.Examples.Exact(question); ex != nil && ex.Query != nil {
+			return &Translation{Query: ex.Query, Lang: detectLang(question), Confident: true}, "memory"
+		}
+	}
+	tr := e.Rules.Translate(question, prev, asOf)
+	if e.LLM == nil || tr.Refusal != nil || tr.Query != nil && tr.Confident {
+		return tr, "rules"
+	}
+	timeout := e.LLMTimeout
+	if timeout == 0 {
+		timeout = 20 * time.Second
+	}
+	lctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	lt, err := e.LLM.Translate(lctx, question, prev, asOf, e.AccessRules)
+	if err != nil {
+		e.log().Warn("llm translation failed, using the rules", "err", err)
+		tr.Notes = append(tr.Notes, msg(tr.Lang, "大模型暂不可用，按规则理解", "the LLM was unavailable; read by rules"))
+		return tr, "rules"
+	}
+	if lt.Query == nil && lt.Clarify == nil {
+		return tr, "rules"
+	}
+	lt.Notes = append(lt.Notes, tr.Notes...)
+	if lt.Query != nil && (lt.Query.Time == nil || lt.Query.Time.Range == nil) {
+		lt.Notes = nil
+	}
+	return lt, "llm"
+}
+
+func (e *Engine) log() *slog.Logger {
+	if e.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return e.Logger
+}
+
+// narrate explains the result: with the LLM, streamed and checked sentence
+// by sentence; otherwise, or when the LLM fails, with the template.
+func (e *Engine) narrate(ctx context.Context, question string, tr *Translation, res *semantic.Result, reading Reading, emit func(Event)) string {
+	template := TemplateNarrative(e.Model, tr.Query, res, reading, tr.Lang)
+	if e.LLM == nil || len(res.Rows) == 0 {
+		emit(Event{"answer_delta", template})
+		return template
+	}
+	timeout := e.NarrativeTimeout
+	if timeout == 0 {
+		timeout = 30 * time.Second
+	}
+	nctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	text, ok, err := e.LLM.Narrate(nctx, question, reading, res, tr.Lang, func(s string) { emit(Event{"answer_delta", s}) })
+	if err != nil {
+		e.log().Warn("llm narrative failed", "err", err)
+	}
+	if !ok {
+		emit(Event{"answer_delta", template})
+		return template
+	}
+	return text
 }
 
 // validationClarification turns compile errors into a clarification that

@@ -57,6 +57,9 @@ type Rules struct {
 // NewRules makes a rules translator over a model and its lexicon.
 func NewRules(m *semantic.Model, lex *Lexicon) *Rules { return &Rules{model: m, lex: lex} }
 
+// Lexicon is the vocabulary the rules read with (the LLM path links with it too).
+func (r *Rules) Lexicon() *Lexicon { return r.lex }
+
 var (
 	writeRE = regexp.MustCompile(`(删除|删掉|删了|删去|清空|清除数据|修改数据|更改数据|改数据|改一下数据|写入|插入|新增一条|\bdrop\b|\bdelete\b|\btruncate\b|\bupdate\b|\binsert\b|\balter\b|\bcreate table\b|\bgrant\b)`)
 	scopeRE = regexp.MustCompile(`(天气|下雨|下雪|气温|温度|雾霾|股价|股票|汇率|新闻|彩票|员工|绩效|工资|薪资|薪水|考勤|招聘|请假|\bweather\b|\brain\b|\bstock price\b|\bemployees?\b|\bsalary\b|\bsalaries\b|\bpayroll\b)`)

@@ -8,10 +8,13 @@ import (
 	"testing"
 )
 
-func doJSON(t *testing.T, method, url, body string) (int, map[string]any) {
+func doJSON(t *testing.T, method, url, body string, headers ...string) (int, map[string]any) {
 	t.Helper()
 	req, _ := http.NewRequest(method, url, strings.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)

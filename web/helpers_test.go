@@ -44,6 +44,17 @@ type testServer struct {
 // every query (for cancel tests).
 func newTestServer(t testing.TB, meta string, delay time.Duration, opts web.Options) *testServer {
 	t.Helper()
+	return newTestServerFull(t, meta, delay, opts, nil)
+}
+
+// newTestServerWith lets a test change the engine (add an LLM) before serving.
+func newTestServerWith(t testing.TB, change func(*nlq.Engine)) *testServer {
+	t.Helper()
+	return newTestServerFull(t, "", 0, web.Options{}, change)
+}
+
+func newTestServerFull(t testing.TB, meta string, delay time.Duration, opts web.Options, change func(*nlq.Engine)) *testServer {
+	t.Helper()
 	m, err := datasets.RetailModel()
 	if err != nil {
 		t.Fatal(err)
@@ -67,8 +78,13 @@ func newTestServer(t testing.TB, meta string, delay time.Duration, opts web.Opti
 	if delay > 0 {
 		runner = slowRunner{db, delay}
 	}
+	examples := nlq.NewExampleIndex(nil)
 	engine := &nlq.Engine{Model: m, Rules: nlq.NewRules(m, nlq.NewLexicon(m, values)), Runner: runner,
-		Conversations: store, AsOf: semantic.D(2025, 12, 31)}
+		Conversations: store, AsOf: semantic.D(2025, 12, 31), Examples: examples}
+	opts.Examples = examples
+	if change != nil {
+		change(engine)
+	}
 	srv := web.NewServer(engine, store, nil, opts)
 	ts := &testServer{Server: httptest.NewServer(srv.Handler()), srv: srv, store: store, db: db, meta: meta}
 	t.Cleanup(ts.close)

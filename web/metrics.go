@@ -3,6 +3,8 @@ package web
 import (
 	"net/http"
 
+	"github.com/wenshu-bi/wenshu/nlq"
+
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -18,6 +20,10 @@ type metrics struct {
 	errors     *prometheus.CounterVec
 	websockets prometheus.Gauge
 	dropped    prometheus.Counter
+	feedback   *prometheus.CounterVec
+	llmCalls   *prometheus.CounterVec
+	llmTokens  *prometheus.CounterVec
+	llmSeconds *prometheus.HistogramVec
 }
 
 func newMetrics() *metrics {
@@ -35,9 +41,26 @@ func newMetrics() *metrics {
 		dropped: prometheus.NewCounter(prometheus.CounterOpts{Name: "wenshu_ws_slow_clients_dropped_total",
 			Help: "Websocket clients disconnected because they did not read their events."}),
 	}
+	m.feedback = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "wenshu_feedback_total", Help: "Answers marked right or wrong."}, []string{"verdict"})
+	m.llmCalls = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "wenshu_llm_calls_total", Help: "LLM calls by purpose and outcome."}, []string{"purpose", "outcome"})
+	m.llmTokens = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "wenshu_llm_tokens_total", Help: "LLM tokens by purpose and kind."}, []string{"purpose", "kind"})
+	m.llmSeconds = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "wenshu_llm_call_seconds", Help: "LLM call latency.",
+		Buckets: prometheus.ExponentialBuckets(0.05, 2, 10)}, []string{"purpose"})
+	m.reg.MustRegister(m.feedback, m.llmCalls, m.llmTokens, m.llmSeconds)
 	m.reg.MustRegister(m.asks, m.latency, m.stage, m.errors, m.websockets, m.dropped,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
 
 func (m *metrics) handler() http.Handler { return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{}) }
+
+func (m *metrics) observeLLM(c nlq.LLMCall) {
+	outcome := "ok"
+	if c.Err != nil {
+		outcome = "error"
+	}
+	m.llmCalls.WithLabelValues(c.Purpose, outcome).Inc()
+	m.llmTokens.WithLabelValues(c.Purpose, "prompt").Add(float64(c.PromptTokens))
+	m.llmTokens.WithLabelValues(c.Purpose, "completion").Add(float64(c.CompletionTokens))
+	m.llmSeconds.WithLabelValues(c.Purpose).Observe(c.Latency.Seconds())
+}

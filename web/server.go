@@ -33,15 +33,20 @@ type Options struct {
 	WS WSOptions
 	// TranslatorNote is shown in /api/v1/model (which translators are on).
 	TranslatorNote string
+	// AdminToken, when set, is required (as a bearer token) to add examples.
+	AdminToken string
+	// Examples is the engine's index of confirmed pairs; new ones are added to it.
+	Examples *nlq.ExampleIndex
 }
 
 // Server serves the API, the websocket stream and the chat page.
 type Server struct {
-	engine  *nlq.Engine
-	store   *Store
-	log     *slog.Logger
-	opts    Options
-	metrics *metrics
+	engine   *nlq.Engine
+	store    *Store
+	examples *nlq.ExampleIndex
+	log      *slog.Logger
+	opts     Options
+	metrics  *metrics
 
 	// ctx ends when the server shuts down: websocket asks stop with it.
 	ctx    context.Context
@@ -64,8 +69,20 @@ func NewServer(engine *nlq.Engine, store *Store, log *slog.Logger, opts Options)
 	}
 	opts.WS.defaults()
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Server{engine: engine, store: store, log: log, opts: opts, metrics: newMetrics(),
+	s := &Server{engine: engine, store: store, examples: opts.Examples, log: log, opts: opts, metrics: newMetrics(),
 		ctx: ctx, cancel: cancel, wsOpen: map[*wsClient]struct{}{}}
+	if engine.LLM != nil {
+		observe := engine.LLM.OnCall
+		engine.LLM.OnCall = func(c nlq.LLMCall) {
+			s.metrics.observeLLM(c)
+			log.Info("llm call", "purpose", c.Purpose, "ms", c.Latency.Milliseconds(), "prompt_tokens", c.PromptTokens,
+				"completion_tokens", c.CompletionTokens, "err", c.Err)
+			if observe != nil {
+				observe(c)
+			}
+		}
+	}
+	return s
 }
 
 // Handler returns the HTTP handler.
@@ -82,6 +99,9 @@ func (s *Server) Handler() http.Handler {
 	api.GET("/conversations", s.handleConversations)
 	api.GET("/conversations/:id", s.handleConversation)
 	api.DELETE("/conversations/:id", s.handleDeleteConversation)
+	api.POST("/feedback", s.handleFeedback)
+	api.GET("/examples", s.handleExamples)
+	api.POST("/examples", s.handleAddExample)
 	api.GET("/ws", s.handleWS)
 	static, _ := fs.Sub(staticFiles, "static")
 	r.NoRoute(func(c *gin.Context) {
@@ -133,6 +153,8 @@ func status(code string) int {
 	switch code {
 	case "not_found":
 		return http.StatusNotFound
+	case "forbidden":
+		return http.StatusForbidden
 	case "too_large":
 		return http.StatusRequestEntityTooLarge
 	case "timeout":

@@ -143,3 +143,40 @@ func title(q string) string {
 	}
 	return q
 }
+
+var bucketExamples = []byte("examples")
+
+// AddExample stores a confirmed question→query pair (keyed by question).
+func (s *Store) AddExample(_ context.Context, e nlq.Example) error {
+	data, err := json.Marshal(e)
+	if err != nil {
+		return err
+	}
+	return s.db.Update(func(tx *bolt.Tx) error {
+		b, err := tx.CreateBucketIfNotExists(bucketExamples)
+		if err != nil {
+			return err
+		}
+		return b.Put([]byte(e.Question), data)
+	})
+}
+
+// Examples returns every stored example.
+func (s *Store) Examples(_ context.Context) ([]nlq.Example, error) {
+	var out []nlq.Example
+	err := s.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketExamples)
+		if b == nil {
+			return nil
+		}
+		return b.ForEach(func(_, v []byte) error {
+			var e nlq.Example
+			if err := json.Unmarshal(v, &e); err != nil {
+				return err
+			}
+			out = append(out, e)
+			return nil
+		})
+	})
+	return out, err
+}

@@ -218,7 +218,7 @@ func (cl *wsClient) startAsk(msg clientMsg) {
 			return
 		}
 		cl.event(serverMsg{Type: "done", ID: msg.ID, Data: map[string]any{
-			"conversation_id": ans.ConversationID, "timings_ms": ans.Timings, "total_ms": time.Since(start).Milliseconds(),
+			"conversation_id": ans.ConversationID, "turn": ans.Turn, "translator": ans.Translator, "timings_ms": ans.Timings, "total_ms": time.Since(start).Milliseconds(),
 			"suggestions": ans.Suggestions, "answer": ans.Answer, "notes": ans.Notes}})
 	}()
 }

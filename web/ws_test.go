@@ -12,6 +12,9 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"github.com/wenshu-bi/wenshu/nlq"
+	"github.com/wenshu-bi/wenshu/nlq/llm"
+	"github.com/wenshu-bi/wenshu/nlq/llm/llmtest"
 	"github.com/wenshu-bi/wenshu/web"
 )
 
@@ -251,4 +254,43 @@ func dropped(t *testing.T, ts *testServer) int {
 		}
 	}
 	return 0
+}
+
+// TestWSWithLLM streams the LLM narrative through the socket as several
+// answer_delta events, and exports the LLM's calls as metrics.
+func TestWSWithLLM(t *testing.T) {
+	fake := llmtest.New(
+		llmtest.ToolCall("semantic_query", `{"metrics":["sales"],"dimensions":["channel"],"time_range":"default"}`),
+		llmtest.StreamText("今年门店的销售额最高。其余渠道依次排后。"))
+	defer fake.Close()
+	ts := newTestServerWith(t, func(e *nlq.Engine) {
+		e.LLM = &nlq.LLMTranslator{Model: e.Model, Lex: e.Rules.Lexicon(),
+			Chat: llm.New(llm.Config{APIKey: "k", BaseURL: fake.BaseURL(), RetryWaitMin: time.Millisecond, RetryWaitMax: time.Millisecond})}
+	})
+	c := dial(t, ts)
+	sendMsg(t, c, map[string]any{"type": "ask", "id": "l", "question": "最近生意怎么样，给我看看渠道情况"})
+	evs := readUntil(t, c, "l", "done", "error")
+	var deltas []string
+	for _, e := range evs {
+		if e.Type == "answer_delta" {
+			var s string
+			json.Unmarshal(e.Data, &s)
+			deltas = append(deltas, s)
+		}
+		if e.Type == "query" && !strings.Contains(string(e.Data), `"translator":"llm"`) {
+			t.Errorf("query event %s", e.Data)
+		}
+	}
+	if strings.Join(deltas, "") != "今年门店的销售额最高。其余渠道依次排后。" || len(deltas) != 2 {
+		t.Errorf("deltas %q", deltas)
+	}
+	res, _ := http.Get(ts.URL + "/metrics")
+	data, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	for _, want := range []string{`wenshu_llm_calls_total{outcome="ok",purpose="translate"} 1`, `wenshu_llm_tokens_total{kind="prompt",purpose="translate"} 120`,
+		`wenshu_asks_total{outcome="answered",translator="llm"} 1`} {
+		if !strings.Contains(string(data), want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
 }

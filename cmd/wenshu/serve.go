@@ -9,9 +9,12 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"time"
 
+	"github.com/wenshu-bi/wenshu/nlq"
+	"github.com/wenshu-bi/wenshu/nlq/llm"
 	"github.com/wenshu-bi/wenshu/web"
 )
 
@@ -23,6 +26,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	addr := fs.String("addr", envOr("WENSHU_ADDR", ":8080"), "listen address (env WENSHU_ADDR)")
 	meta := fs.String("meta", envOr("WENSHU_META", ""), "metadata store (conversations); empty means wenshu-meta.db beside the data file (env WENSHU_META)")
 	logJSON := fs.Bool("log-json", envOr("WENSHU_LOG_JSON", "") != "", "log JSON lines instead of text")
+	llmModel := fs.String("llm-model", envOr("WENSHU_LLM_MODEL", ""), "LLM model name (env WENSHU_LLM_MODEL; the LLM is on when OPENAI_API_KEY is set)")
+	llmBase := fs.String("llm-base-url", envOr("OPENAI_BASE_URL", ""), "OpenAI-compatible base URL (env OPENAI_BASE_URL)")
+	llmTimeout := fs.Duration("llm-timeout", 20*time.Second, "deadline of one LLM translation; after it the rules answer")
+	adminToken := fs.String("admin-token", envOr("WENSHU_ADMIN_TOKEN", ""), "bearer token required to add examples (env WENSHU_ADMIN_TOKEN)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -46,9 +53,25 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	defer store.Close()
 	engine.Conversations = store
+	saved, err := store.Examples(ctx)
+	if err != nil {
+		return err
+	}
+	examples := nlq.NewExampleIndex(saved)
+	engine.Examples = examples
 	note := "rules"
-	log.Info("translator: rules only (set OPENAI_API_KEY to add an LLM)")
-	srv := web.NewServer(engine, store, log, web.Options{TranslatorNote: note})
+	if llmCfg, ok := llm.FromEnv(os.Getenv); ok {
+		llmCfg.Model, llmCfg.BaseURL, llmCfg.Logger = *llmModel, *llmBase, log
+		client := llm.New(llmCfg)
+		engine.LLM = &nlq.LLMTranslator{Model: engine.Model, Lex: engine.Rules.Lexicon(), Chat: client, Examples: examples}
+		engine.LLMTimeout = *llmTimeout
+		note = "rules+llm"
+		log.Info("translator: rules first, LLM for the rest", "model", client.ModelName(), "base_url", llmCfg.BaseURL, "prompt_version", nlq.PromptVersion)
+	} else {
+		log.Info("translator: rules only (no OPENAI_API_KEY); narratives from templates")
+	}
+	log.Info("examples loaded", "count", examples.Len())
+	srv := web.NewServer(engine, store, log, web.Options{TranslatorNote: note, AdminToken: *adminToken, Examples: examples})
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err

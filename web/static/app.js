@@ -11,7 +11,8 @@ const I18N = {
     csv: "下载 CSV", table: "表格", line: "折线图", bar: "柱状图", grouped_bar: "分组柱状图", number: "数字",
     thinking: "正在理解问题…", connected: "已连接", reconnecting: "连接断开，正在重连…", cancel: "取消",
     unit: "单位", dims: "可拆分维度", synonyms: "同义词", lang: "English", canceled: "已取消",
-    suggestions: "接着问", translator: "理解方式", rules: "规则", llm: "大模型",
+    suggestions: "接着问", translator: "理解方式", rules: "规则", llm: "大模型", memory: "已确认的问法",
+    right: "答对了（记住这个问法）", wrong: "答错了", thanks: "已记录，谢谢",
     units: { currency: "金额", percent: "比例", count: "数量", number: "数值" },
   },
   en: {
@@ -22,7 +23,8 @@ const I18N = {
     csv: "Download CSV", table: "Table", line: "Line", bar: "Bars", grouped_bar: "Grouped bars", number: "Number",
     thinking: "Reading the question…", connected: "Connected", reconnecting: "Disconnected, reconnecting…", cancel: "Cancel",
     unit: "Unit", dims: "Can be split by", synonyms: "Synonyms", lang: "中文", canceled: "Canceled",
-    suggestions: "Follow up", translator: "Read by", rules: "rules", llm: "LLM",
+    suggestions: "Follow up", translator: "Read by", rules: "rules", llm: "LLM", memory: "confirmed question",
+    right: "Right (remember this reading)", wrong: "Wrong", thanks: "Noted, thank you",
     units: { currency: "currency", percent: "percent", count: "count", number: "number" },
   },
 };
@@ -233,6 +235,20 @@ class AnswerView {
   }
   done(data) {
     this.cancelBtn.remove();
+    if (this.toolbar) {
+      const fb = el("span", "feedback");
+      for (const [ok, text] of [[true, "👍"], [false, "👎"]]) {
+        const b = el("button", "", text);
+        b.title = ok ? t("right") : t("wrong");
+        b.onclick = async () => {
+          await fetch("/api/v1/feedback", { method: "POST", headers: { "Content-Type": "application/json" },
+            body: JSON.stringify({ conversation_id: data.conversation_id, turn: data.turn, correct: ok }) });
+          fb.textContent = t("thanks");
+        };
+        fb.appendChild(b);
+      }
+      this.toolbar.appendChild(fb);
+    }
     if (data.suggestions && data.suggestions.length) {
       const opts = el("div", "options suggestions");
       for (const s of data.suggestions) {

@@ -1,0 +1,118 @@
+package web
+
+import (
+	"crypto/subtle"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/wenshu-bi/wenshu/nlq"
+	"github.com/wenshu-bi/wenshu/semantic"
+)
+
+// Confirmed question→query pairs: a user marks an answer right, or an admin
+// adds a pair. Both are stored and indexed at once, so the next asker of the
+// same question skips every translator and similar questions get them as
+// examples in the LLM prompt.
+
+type feedbackBody struct {
+	ConversationID string `json:"conversation_id"`
+	// Turn is the index of the answer in the conversation (0 is the first).
+	Turn    int  `json:"turn"`
+	Correct bool `json:"correct"`
+}
+
+func (s *Server) handleFeedback(c *gin.Context) {
+	var body feedbackBody
+	if err := s.decode(c, &body); err != nil {
+		s.fail(c, err)
+		return
+	}
+	conv, err := s.store.Conversation(c.Request.Context(), body.ConversationID)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	if body.Turn < 0 || body.Turn >= len(conv.Turns) {
+		s.fail(c, &apiError{Code: "bad_request", Message: "no such turn in the conversation"})
+		return
+	}
+	turn := conv.Turns[body.Turn]
+	s.metrics.feedback.WithLabelValues(map[bool]string{true: "correct", false: "wrong"}[body.Correct]).Inc()
+	if !body.Correct {
+		c.JSON(http.StatusOK, gin.H{"stored": false})
+		return
+	}
+	if turn.Query == nil {
+		s.fail(c, &apiError{Code: "bad_request", Message: "that answer has no query to confirm"})
+		return
+	}
+	if err := s.addExample(c, nlq.Example{Question: turn.Question, Query: turn.Query, Source: "user", At: time.Now().UTC()}); err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"stored": true})
+}
+
+type exampleBody struct {
+	Question string          `json:"question"`
+	Query    *semantic.Query `json:"query"`
+}
+
+func (s *Server) handleAddExample(c *gin.Context) {
+	if !s.admin(c) {
+		s.fail(c, &apiError{Code: "forbidden", Message: "adding examples needs the admin token"})
+		return
+	}
+	var body exampleBody
+	if err := s.decode(c, &body); err != nil {
+		s.fail(c, err)
+		return
+	}
+	if strings.TrimSpace(body.Question) == "" || body.Query == nil {
+		s.fail(c, &apiError{Code: "bad_request", Message: "an example needs a question and a query"})
+		return
+	}
+	if _, err := semantic.Compile(s.engine.Model, body.Query, semantic.CompileOptions{}); err != nil {
+		s.fail(c, err)
+		return
+	}
+	if err := s.addExample(c, nlq.Example{Question: strings.TrimSpace(body.Question), Query: body.Query, Source: "admin", At: time.Now().UTC()}); err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusCreated, gin.H{"stored": true})
+}
+
+func (s *Server) handleExamples(c *gin.Context) {
+	list, err := s.store.Examples(c.Request.Context())
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	if list == nil {
+		list = []nlq.Example{}
+	}
+	c.JSON(http.StatusOK, gin.H{"examples": list})
+}
+
+func (s *Server) addExample(c *gin.Context, e nlq.Example) error {
+	if err := s.store.AddExample(c.Request.Context(), e); err != nil {
+		return err
+	}
+	if s.examples != nil {
+		s.examples.Add(e)
+	}
+	return nil
+}
+
+// admin checks the admin token when one is configured.
+func (s *Server) admin(c *gin.Context) bool {
+	if s.opts.AdminToken == "" {
+		return true
+	}
+	got := strings.TrimPrefix(c.GetHeader("Authorization"), "Bearer ")
+	return subtle.ConstantTimeCompare([]byte(got), []byte(s.opts.AdminToken)) == 1
+}
