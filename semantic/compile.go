@@ -635,16 +635,8 @@ var grainTitles = map[string]Text{
 // parenthesize wraps a condition holding a top-level OR, so that it can be
 // ANDed with others.
 func parenthesize(cond string) string {
-	depth := 0
-	for _, t := range tokenize(cond) {
-		switch {
-		case t.kind == tokPunct && t.text == "(":
-			depth++
-		case t.kind == tokPunct && t.text == ")":
-			depth--
-		case depth == 0 && t.kind == tokIdent && t.qual == "" && strings.EqualFold(t.text, "or"):
-			return "(" + cond + ")"
-		}
+	if len(splitTop(tokenize(cond), "or")) > 1 {
+		return "(" + cond + ")"
 	}
 	return cond
 }

@@ -208,35 +208,43 @@ func containsStr(list []string, s string) bool {
 	return false
 }
 
-// conjuncts splits a rendered condition at its top-level ANDs.
-func conjuncts(cond string) []string {
-	var out []string
+// splitTop splits tokens at a keyword (AND, OR) outside parentheses.
+func splitTop(toks []token, word string) [][]token {
+	var out [][]token
 	depth, start := 0, 0
-	toks := tokenize(cond)
-	var b strings.Builder
-	_ = start
-	for _, t := range toks {
+	for i, t := range toks {
 		switch {
 		case t.kind == tokPunct && t.text == "(":
 			depth++
 		case t.kind == tokPunct && t.text == ")":
 			depth--
-		case depth == 0 && t.kind == tokIdent && t.qual == "" && strings.EqualFold(t.text, "and"):
-			out = append(out, strings.TrimSpace(b.String()))
-			b.Reset()
-			continue
-		}
-		switch {
-		case t.kind == tokIdent && t.qual != "":
-			b.WriteString(`"` + t.qual + `"."` + t.text + `"`)
-		case t.kind == tokIdent && !t.fn && !t.typ && !isKeyword(t.text):
-			b.WriteString(`"` + t.text + `"`)
-		default:
-			b.WriteString(t.text)
+		case depth == 0 && t.kind == tokIdent && t.qual == "" && strings.EqualFold(t.text, word):
+			out = append(out, toks[start:i])
+			start = i + 1
 		}
 	}
-	if s := strings.TrimSpace(b.String()); s != "" {
-		out = append(out, s)
+	return append(out, toks[start:])
+}
+
+// conjuncts splits a rendered condition at its top-level ANDs, each part in
+// one canonical form (identifiers quoted) so that parts compare as text.
+func conjuncts(cond string) []string {
+	var out []string
+	for _, part := range splitTop(tokenize(cond), "and") {
+		var b strings.Builder
+		for _, t := range part {
+			switch {
+			case t.kind == tokIdent && t.qual != "":
+				b.WriteString(`"` + t.qual + `"."` + t.text + `"`)
+			case t.kind == tokIdent && !t.fn && !t.typ && !isKeyword(t.text):
+				b.WriteString(`"` + t.text + `"`)
+			default:
+				b.WriteString(t.text)
+			}
+		}
+		if s := strings.TrimSpace(b.String()); s != "" {
+			out = append(out, s)
+		}
 	}
 	return out
 }
