@@ -61,8 +61,10 @@ func NewRules(m *semantic.Model, lex *Lexicon) *Rules { return &Rules{model: m, 
 func (r *Rules) Lexicon() *Lexicon { return r.lex }
 
 var (
-	writeRE = regexp.MustCompile(`(删除|删掉|删了|删去|清空|清除数据|修改数据|更改数据|改数据|改一下数据|写入|插入|新增一条|\bdrop\b|\bdelete\b|\btruncate\b|\bupdate\b|\binsert\b|\balter\b|\bcreate table\b|\bgrant\b)`)
+	writeRE = regexp.MustCompile(`(把.{0,12}(订单|数据|记录|表|会员|价格|状态|金额).{0,12}(改成|改为|设为|设置为|标记为|更新为)|删除|删掉|删了|删去|清空|清除数据|修改数据|更改数据|改数据|改一下数据|写入|插入|新增一条|\bdrop\b|\bdelete\b|\btruncate\b|\bupdate\b|\binsert\b|\balter\b|\bcreate table\b|\bgrant\b)`)
 	scopeRE = regexp.MustCompile(`(天气|下雨|下雪|气温|温度|雾霾|股价|股票|汇率|新闻|彩票|员工|绩效|工资|薪资|薪水|考勤|招聘|请假|\bweather\b|\brain\b|\bstock price\b|\bemployees?\b|\bsalary\b|\bsalaries\b|\bpayroll\b)`)
+	// Forecasts and the future: the data holds only what happened.
+	futureRE = regexp.MustCompile(`(预测|预估|预计|预期|展望|forecast|predict|projection|明年|下个月|下月|下周|下季度|下个季度|next month|next year|next week|next quarter)`)
 	greetRE = regexp.MustCompile(`^\s*(你好|您好|嗨|哈喽|早上好|晚上好|谢谢|多谢|感谢|你是谁|在吗|hi|hello|hey|thanks|thank you|who are you)\b?`)
 
 	groupMarkRE = regexp.MustCompile(`(按照|按|各个|各|每个|每一个|每|分|哪个|哪些|哪家|哪一个|哪|by|per|across|for each|split by|broken down by|which|each)\s*$`)
@@ -121,6 +123,13 @@ func (r *Rules) Translate(question string, prev *semantic.Query, asOf semantic.D
 
 	ti := ResolveTime(q, asOf)
 	mentions := r.lex.link(ti.masked)
+	if m := futureRE.FindString(unlinked(ti.masked, mentions)); m != "" {
+		t.Refusal = &Refusal{Reason: "forecast", Message: msg(lang,
+			fmt.Sprintf("抱歉，我只能回答已经发生的数据，不能做「%s」这类预测。可以看看历史趋势，例如：", m),
+			fmt.Sprintf("Sorry, I can only report what has happened, not %q. You could look at the trend instead:", m)),
+			Examples: r.examples(lang)}
+		return t
+	}
 	rs := []rune(ti.masked)
 	rest := append([]rune(nil), rs...)
 	for _, m := range mentions {
@@ -421,6 +430,17 @@ func nextStart(ms []mention, i, n int) int {
 		return ms[i+1].start
 	}
 	return n
+}
+
+// unlinked is the question with every linked phrase blanked out.
+func unlinked(q string, ms []mention) string {
+	rs := []rune(q)
+	for _, m := range ms {
+		for i := m.start; i < m.end; i++ {
+			rs[i] = ' '
+		}
+	}
+	return string(rs)
 }
 
 func prevEnd(ms []mention, i int) int {
