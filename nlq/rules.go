@@ -65,7 +65,7 @@ var (
 	scopeRE = regexp.MustCompile(`(天气|下雨|下雪|气温|温度|雾霾|股价|股票|汇率|新闻|彩票|员工|绩效|工资|薪资|薪水|考勤|招聘|请假|\bweather\b|\brain\b|\bstock price\b|\bemployees?\b|\bsalary\b|\bsalaries\b|\bpayroll\b)`)
 	// Forecasts and the future: the data holds only what happened.
 	futureRE = regexp.MustCompile(`(预测|预估|预计|预期|展望|forecast|predict|projection|明年|下个月|下月|下周|下季度|下个季度|next month|next year|next week|next quarter)`)
-	greetRE = regexp.MustCompile(`^\s*(你好|您好|嗨|哈喽|早上好|晚上好|谢谢|多谢|感谢|你是谁|在吗|hi|hello|hey|thanks|thank you|who are you)\b?`)
+	greetRE  = regexp.MustCompile(`^\s*(你好|您好|嗨|哈喽|早上好|晚上好|谢谢|多谢|感谢|你是谁|在吗|hi|hello|hey|thanks|thank you|who are you)\b?`)
 
 	groupMarkRE = regexp.MustCompile(`(按照|按|各个|各|每个|每一个|每|分|哪个|哪些|哪家|哪一个|哪|by|per|across|for each|split by|broken down by|which|each)\s*$`)
 	whichRE     = regexp.MustCompile(`(哪个|哪些|哪家|哪一个|哪|which)\s*$`)
