@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -292,5 +293,85 @@ func TestWSWithLLM(t *testing.T) {
 		if !strings.Contains(string(data), want) {
 			t.Errorf("metrics lack %s", want)
 		}
+	}
+}
+
+// TestWSDisconnectCancelsTheLLM: when the asker goes away mid-ask, the
+// upstream LLM request is canceled.
+func TestWSDisconnectCancelsTheLLM(t *testing.T) {
+	fake := llmtest.New(llmtest.Hang())
+	defer fake.Close()
+	ts := newTestServerWith(t, func(e *nlq.Engine) {
+		e.LLMTimeout = time.Minute
+		e.LLM = &nlq.LLMTranslator{Model: e.Model, Lex: e.Rules.Lexicon(), Chat: llm.New(llm.Config{APIKey: "k", BaseURL: fake.BaseURL()})}
+	})
+	c := dial(t, ts)
+	sendMsg(t, c, map[string]any{"type": "ask", "id": "x", "question": "最近生意怎么样，给我看看渠道情况"})
+	readUntil(t, c, "x", "accepted")
+	for len(fake.Requests()) == 0 {
+		time.Sleep(10 * time.Millisecond)
+	}
+	c.Close()
+	select {
+	case <-fake.Canceled:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the upstream request outlived the asker")
+	}
+}
+
+// TestShutdownEndsAsksAndSockets: shutting down cancels websocket asks,
+// closes the sockets with "going away", and waits for its goroutines.
+func TestShutdownEndsAsksAndSockets(t *testing.T) {
+	ts := newTestServer(t, "", time.Hour, webOptions())
+	c := dial(t, ts)
+	sendMsg(t, c, map[string]any{"type": "ask", "id": "s", "question": "今年各渠道的订单数"})
+	readUntil(t, c, "s", "sql")
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	ts.srv.Shutdown(ctx)
+	if ctx.Err() != nil {
+		t.Fatal("shutdown did not finish")
+	}
+	c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	for {
+		var ev event
+		err := c.ReadJSON(&ev)
+		if err == nil {
+			continue // the canceled ask's error event
+		}
+		if !websocket.IsCloseError(err, websocket.CloseGoingAway) {
+			t.Errorf("socket ended with %v, want going away", err)
+		}
+		break
+	}
+}
+
+// TestPingKeepsIdleSocketsOpen: with pings every 50 ms and a 150 ms pong
+// wait, an idle reader stays connected well past the wait.
+func TestPingKeepsIdleSocketsOpen(t *testing.T) {
+	opts := webOptions()
+	opts.WS.PingInterval, opts.WS.PongWait = 50*time.Millisecond, 150*time.Millisecond
+	ts := newTestServer(t, "", 0, opts)
+	c := dial(t, ts)
+	pings := 0
+	c.SetPingHandler(func(data string) error {
+		pings++
+		return c.WriteControl(websocket.PongMessage, []byte(data), time.Now().Add(time.Second))
+	})
+	// Read (answering pings) for a while with nothing else to do.
+	c.SetReadDeadline(time.Now().Add(600 * time.Millisecond))
+	var ev event
+	err := c.ReadJSON(&ev)
+	if ne, ok := err.(net.Error); !ok || !ne.Timeout() {
+		t.Fatalf("the idle socket was closed: %v", err)
+	}
+	if pings < 3 {
+		t.Errorf("%d pings", pings)
+	}
+	// Still usable after the read deadline is lifted.
+	c2 := dial(t, ts)
+	sendMsg(t, c2, map[string]any{"type": "ask", "id": "p", "question": "上个月的销售额"})
+	if evs := readUntil(t, c2, "p", "done", "error"); evs[len(evs)-1].Type != "done" {
+		t.Error("server unusable")
 	}
 }
