@@ -485,6 +485,15 @@ func (cp *compiler) renderResult(units []unitRef, refs, prevRefs map[string]stri
 		}
 	case len(units) == 1:
 		from = append(from, "FROM "+cp.q(units[0].name))
+	case len(units) == 2 && len(units[0].keys) == len(keys) && len(units[1].keys) == len(keys) && !units[1].previous:
+		// Two aggregations over the same groups: one full join, no groups CTE.
+		a, b := cp.q(units[0].name), cp.q(units[1].name)
+		var on []string
+		for _, k := range keys {
+			on = append(on, fmt.Sprintf("%s.%s IS NOT DISTINCT FROM %s.%s", a, cp.q(k), b, cp.q(k)))
+		}
+		from = append(from, "FROM "+a, "FULL JOIN "+b+" ON "+strings.Join(on, " AND "))
+		keyRef = func(k string) string { return fmt.Sprintf("coalesce(%s.%s, %s.%s)", a, cp.q(k), b, cp.q(k)) }
 	default:
 		var parts []string
 		for _, u := range current {
