@@ -195,6 +195,9 @@ func (r *Rules) Translate(question string, prev *semantic.Query, asOf semantic.D
 			if nextIsValueOf(d) && !grouped {
 				continue // 城市为上海: the value says it
 			}
+			if !grouped && len(vs) == 0 && prevWasValue(mentions, i) && strings.TrimSpace(before) == "" {
+				continue // "beauty products", 美妆商品: a noun after a value, not a split
+			}
 			if whichRE.MatchString(before) {
 				whichDim = true
 			}
@@ -234,7 +237,12 @@ func (r *Rules) Translate(question string, prev *semantic.Query, asOf semantic.D
 			Examples: r.examples(lang)}
 		return t
 	}
-	followUp := prev != nil && (len(metrics) == 0 || followRE.MatchString(q) && len(ti.masked) < 40)
+	// A question without a metric continues the conversation only when it
+	// says something the previous query can take (a split, a value, a time,
+	// a grain, a comparison, a ranking) or reads like a follow-up.
+	modifies := len(dims) > 0 || len(filters) > 0 || ti.Range != nil || ti.Shift != "" || ti.Grain != "" || ti.Compare != "" ||
+		ti.Trend || topRE.MatchString(restText) || shareRE.MatchString(restText) || followRE.MatchString(q)
+	followUp := prev != nil && (len(metrics) == 0 && modifies || len(metrics) > 0 && followRE.MatchString(q) && len(ti.masked) < 40)
 	if len(metrics) == 0 && !followUp {
 		if greetRE.MatchString(q) {
 			t.Refusal = &Refusal{Reason: "chitchat", Message: msg(lang,
