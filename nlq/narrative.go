@@ -44,6 +44,9 @@ func TemplateNarrative(m *semantic.Model, q *semantic.Query, res *semantic.Resul
 			if d := m.Dimension(cols[i].Name); d != nil {
 				name = d.ValueLabel(row[i], lang)
 			}
+			if name == "" {
+				name = "—"
+			}
 			parts = append(parts, name)
 		}
 		return strings.Join(parts, " / ")

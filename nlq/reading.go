@@ -111,6 +111,10 @@ func rangeText(r semantic.DateRange, lang string) string {
 		return msg(lang, fmt.Sprintf("%d年", s.Year()), fmt.Sprint(s.Year()))
 	case s.IsMonthStart() && e.IsMonthEnd() && s.Year() == e.Year() && s.Month() == e.Month():
 		return msg(lang, fmt.Sprintf("%d年%d月", s.Year(), s.Month()), fmt.Sprintf("%s %d", s.Month().String()[:3], s.Year()))
+	case s.Month() == 1 && s.Day() == 1 && e.Month() == 6 && e.Day() == 30 && s.Year() == e.Year():
+		return msg(lang, fmt.Sprintf("%d年上半年", s.Year()), fmt.Sprintf("H1 %d", s.Year()))
+	case s.Month() == 7 && s.Day() == 1 && e.Month() == 12 && e.Day() == 31 && s.Year() == e.Year():
+		return msg(lang, fmt.Sprintf("%d年下半年", s.Year()), fmt.Sprintf("H2 %d", s.Year()))
 	case s.IsMonthStart() && e.IsMonthEnd() && s.Year() == e.Year() && (s.Month()-1)%3 == 0 && e.Month() == s.Month()+2:
 		q := (int(s.Month())-1)/3 + 1
 		return msg(lang, fmt.Sprintf("%d年Q%d", s.Year(), q), fmt.Sprintf("Q%d %d", q, s.Year()))

@@ -212,6 +212,22 @@ var timeRules = []timeRule{
 			}
 			return &semantic.DateRange{Start: s, End: e}
 		}},
+	// Month spans: 1月到3月, 今年1-3月, 2024年10月至12月.
+	{regexp.MustCompile(`(?:(\d{4}|\d{2})年|(今年|去年|前年))?的?(\d{1,2})月?份?\s*(?:到|至|~|—|-)\s*(\d{1,2})月份?`),
+		func(m []string, asOf semantic.Date, _ *TimeInfo) *semantic.DateRange {
+			a, b := atoi(m[3]), atoi(m[4])
+			if a < 1 || b > 12 || b < a {
+				return nil
+			}
+			y := latestMonth(b, asOf)
+			switch {
+			case m[1] != "":
+				y = year4(m[1], asOf)
+			case m[2] != "":
+				y = relYear(m[2], asOf)
+			}
+			return capAsOf(&semantic.DateRange{Start: monthRange(y, a).Start, End: monthRange(y, b).End}, asOf)
+		}},
 	// Holidays, with an optional year: 去年双11, 2024年618, 国庆.
 	{regexp.MustCompile(`(?:(\d{2,4})年|(今年|去年|前年))?的?` + reHoliday),
 		func(m []string, asOf semantic.Date, _ *TimeInfo) *semantic.DateRange {
