@@ -12,7 +12,7 @@ const I18N = {
     thinking: "正在理解问题…", connected: "已连接", reconnecting: "连接断开，正在重连…", cancel: "取消",
     unit: "单位", dims: "可拆分维度", synonyms: "同义词", lang: "English", canceled: "已取消",
     suggestions: "接着问", translator: "理解方式", rules: "规则", llm: "大模型", memory: "已确认的问法",
-    right: "答对了（记住这个问法）", wrong: "答错了", thanks: "已记录，谢谢",
+    right: "答对了（记住这个问法）", wrong: "答错了", thanks: "已记录，谢谢", rightShort: "答对了", wrongShort: "不对",
     units: { currency: "金额", percent: "比例", count: "数量", number: "数值" },
   },
   en: {
@@ -24,7 +24,7 @@ const I18N = {
     thinking: "Reading the question…", connected: "Connected", reconnecting: "Disconnected, reconnecting…", cancel: "Cancel",
     unit: "Unit", dims: "Can be split by", synonyms: "Synonyms", lang: "中文", canceled: "Canceled",
     suggestions: "Follow up", translator: "Read by", rules: "rules", llm: "LLM", memory: "confirmed question",
-    right: "Right (remember this reading)", wrong: "Wrong", thanks: "Noted, thank you",
+    right: "Right (remember this reading)", wrong: "Wrong", thanks: "Noted, thank you", rightShort: "Right", wrongShort: "Wrong",
     units: { currency: "currency", percent: "percent", count: "count", number: "number" },
   },
 };
@@ -78,7 +78,21 @@ function dimLabel(dimName, v) {
   return val ? label(val.label) || v : String(v);
 }
 
+// timeText shows a bucket by its grain: 2025-11, 2025-Q3, 2025, or the day.
+function timeText(grain, v) {
+  if (typeof v !== "string" || v.length < 10) return v === null ? "—" : String(v);
+  const [y, m] = v.split("-");
+  switch (grain) {
+    case "month": return `${y}-${m}`;
+    case "quarter": return `${y}-Q${Math.floor((Number(m) - 1) / 3) + 1}`;
+    case "year": return y;
+    case "week": return v + (state.lang === "zh" ? " 周" : " wk");
+    default: return v;
+  }
+}
+
 function cellText(col, v) {
+  if (col.role === "time") return timeText(col.name, v);
   if (col.role === "dimension") return dimLabel(col.name, v);
   if (col.type === "number") return fmt(v, col.unit);
   return v === null ? "—" : String(v);
@@ -210,9 +224,9 @@ class AnswerView {
     this.chartEl.dataset.type = type;
     if (this.echart) { this.echart.dispose(); this.echart = null; }
     this.chartEl.innerHTML = "";
-    this.chartEl.classList.remove("hidden");
+    this.chartEl.classList.remove("hidden", "numberbox");
     if (type === "table") { this.chartEl.classList.add("hidden"); return; }
-    if (type === "number") { renderNumber(this.chartEl, this.columns, this.rows); return; }
+    if (type === "number") { this.chartEl.classList.add("numberbox"); renderNumber(this.chartEl, this.columns, this.rows); return; }
     this.echart = echarts.init(this.chartEl);
     this.echart.setOption(chartOption(type, this.spec, this.columns, this.rows));
   }
@@ -237,8 +251,8 @@ class AnswerView {
     this.cancelBtn.remove();
     if (this.toolbar) {
       const fb = el("span", "feedback");
-      for (const [ok, text] of [[true, "👍"], [false, "👎"]]) {
-        const b = el("button", "", text);
+      for (const ok of [true, false]) {
+        const b = el("button", ok ? "right" : "wrong", ok ? "✓ " + t("rightShort") : "✗ " + t("wrongShort"));
         b.title = ok ? t("right") : t("wrong");
         b.onclick = async () => {
           await fetch("/api/v1/feedback", { method: "POST", headers: { "Content-Type": "application/json" },
@@ -426,6 +440,9 @@ async function init() {
   connect();
   loadConversations();
   document.body.dataset.ready = "1";
+  // A link may carry a question: /?q=上个月各渠道的销售额
+  const q = new URLSearchParams(location.search).get("q");
+  if (q) ask(q);
 }
 
 init();
