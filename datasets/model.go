@@ -9,9 +9,6 @@ import (
 //go:embed retail.yaml
 var retailYAML []byte
 
-// RetailModelYAML returns the demo retailer's model file.
-func RetailModelYAML() []byte { return retailYAML }
-
 // RetailModel parses the embedded demo model.
 func RetailModel() (*semantic.Model, error) {
 	return semantic.ParseModel("datasets/retail.yaml", retailYAML)

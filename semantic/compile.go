@@ -331,47 +331,36 @@ func (cp *compiler) renderUnit(u *unit, name string, r *rangeArgs) string {
 		return name
 	}
 	// Cumulative by grain: new rows per bucket (everything before the range
-	// lands in the first bucket), then a running total over every bucket.
+	// lands in the first bucket), then a running total over every bucket of
+	// the range, for every group, so that buckets with no new rows still count.
 	newName := name + "_new"
 	cp.addCTE(newName, body)
-	g := cp.c.grain
-	var dimCols, partition, on []string
+	g, bucket := cp.c.grain, "b."+cp.q("bucket")
+	var dimCols, keyCols, on []string
 	for _, k := range l0.keys {
 		dimCols = append(dimCols, "k."+cp.q(k.name))
+		keyCols = append(keyCols, cp.q(k.name))
 		on = append(on, fmt.Sprintf("n.%s IS NOT DISTINCT FROM k.%s", cp.q(k.name), cp.q(k.name)))
 	}
-	partition = dimCols
-	out := append(slices.Clone(dimCols), "b."+cp.q(g))
-	var running []string
+	on = append(on, fmt.Sprintf("n.%s = %s", cp.q(g), bucket))
+	over := "ORDER BY " + bucket
+	if len(dimCols) > 0 {
+		over = "PARTITION BY " + strings.Join(dimCols, ", ") + " " + over
+	}
+	outBucket := bucket
+	if r.shift != (Shift{}) {
+		outBucket = cp.d.ShiftDate(bucket, r.shift)
+	}
+	sel = append(slices.Clone(dimCols), outBucket+" AS "+cp.q(g))
 	for _, l := range u.leaves {
-		over := "ORDER BY b." + cp.q(g)
-		if len(partition) > 0 {
-			over = "PARTITION BY " + strings.Join(partition, ", ") + " " + over
-		}
-		running = append(running, fmt.Sprintf("sum(coalesce(n.%s, 0)) OVER (%s) AS %s", cp.q(l.mt.Name), over, cp.q(l.mt.Name)))
+		sel = append(sel, fmt.Sprintf("sum(coalesce(n.%s, 0)) OVER (%s) AS %s", cp.q(l.mt.Name), over, cp.q(l.mt.Name)))
 	}
 	series := cp.d.DateSeries(g, cp.d.TruncDate(g, r.start()), r.end())
 	from2 := "FROM " + series + " AS b"
 	if len(dimCols) > 0 {
-		var kcols []string
-		for _, k := range l0.keys {
-			kcols = append(kcols, cp.q(k.name))
-		}
-		from2 = fmt.Sprintf("FROM (SELECT DISTINCT %s FROM %s) AS k\nCROSS JOIN %s AS b", strings.Join(kcols, ", "), cp.q(newName), series)
+		from2 = fmt.Sprintf("FROM (SELECT DISTINCT %s FROM %s) AS k\nCROSS JOIN %s AS b", strings.Join(keyCols, ", "), cp.q(newName), series)
 	}
-	on = append(on, fmt.Sprintf("n.%s = b.%s", cp.q(g), cp.q("bucket")))
-	outSel := make([]string, 0, len(out)+len(running))
-	for _, c := range dimCols {
-		outSel = append(outSel, c)
-	}
-	outSel = append(outSel, "b."+cp.q("bucket")+" AS "+cp.q(g))
-	for _, rr := range running {
-		outSel = append(outSel, strings.ReplaceAll(rr, "b."+cp.q(g), "b."+cp.q("bucket")))
-	}
-	if r.shift != (Shift{}) {
-		outSel[len(dimCols)] = cp.d.ShiftDate("b."+cp.q("bucket"), r.shift) + " AS " + cp.q(g)
-	}
-	cp.addCTE(name, "SELECT "+strings.Join(outSel, ",\n       ")+"\n"+from2+
+	cp.addCTE(name, "SELECT "+strings.Join(sel, ",\n       ")+"\n"+from2+
 		"\nLEFT JOIN "+cp.q(newName)+" AS n ON "+strings.Join(on, " AND "))
 	return name
 }

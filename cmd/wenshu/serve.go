@@ -70,7 +70,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	} else {
 		log.Info("translator: rules only (no OPENAI_API_KEY); narratives from templates")
 	}
-	log.Info("examples loaded", "count", examples.Len())
+	log.Info("ready", "examples", examples.Len(), "vocabulary", engine.Rules.Lexicon().Size())
 	srv := web.NewServer(engine, store, log, web.Options{TranslatorNote: note, AdminToken: *adminToken, Examples: examples})
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
