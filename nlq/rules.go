@@ -259,12 +259,12 @@ func (r *Rules) Translate(question string, prev *semantic.Query, asOf semantic.D
 		t.FollowUp = true
 		query = prev.Clone()
 		if len(metrics) > 0 {
-			if swapRE.MatchString(q) || len(metrics) > 0 {
-				query.Metrics = metrics
-				query.Share = nil
-				query.Order = nil
-				query.Filters = slices.DeleteFunc(query.Filters, func(f semantic.Filter) bool { return f.Metric != "" })
-			}
+			// 换成加购率 / 加购率呢: the new metrics replace the old ones and
+			// whatever was said about those (rankings, shares, conditions).
+			query.Metrics = metrics
+			query.Share = nil
+			query.Order = nil
+			query.Filters = slices.DeleteFunc(query.Filters, func(f semantic.Filter) bool { return f.Metric != "" })
 		}
 		if removeDimRE.MatchString(restText) && len(dims) > 0 {
 			query.Dimensions = slices.DeleteFunc(query.Dimensions, func(d string) bool { return slices.Contains(dims, d) })

@@ -2,6 +2,7 @@ package semantic
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"strings"
@@ -492,7 +493,8 @@ func (p *modelParser) check(m *Model) {
 		default:
 			d.home = homes[0]
 		}
-		for table, expr := range d.Bindings {
+		for _, table := range slices.Sorted(maps.Keys(d.Bindings)) {
+			expr := d.Bindings[table]
 			if m.tables[table] == nil {
 				p.errf(at(d.lines, "bindings", d.Line), elem+".bindings."+table, "unknown table %q%s", table, didYouMean(table, tableNames(m)))
 				continue
@@ -604,7 +606,8 @@ func (p *modelParser) checkMetric(m *Model, mt *Metric) {
 	if mt.FirstPer != "" && mt.Time == "" {
 		p.errf(at(mt.lines, "first_per", line), elem+".first_per", "first_per needs a time column to order rows by")
 	}
-	for child, alt := range mt.At {
+	for _, child := range slices.Sorted(maps.Keys(mt.At)) {
+		alt := mt.At[child]
 		ct := m.tables[child]
 		if ct == nil {
 			p.errf(at(mt.lines, "at", line), elem+".at."+child, "unknown table %q%s", child, didYouMean(child, tableNames(m)))
