@@ -34,6 +34,21 @@ type mention struct {
 	fuzzy      bool
 }
 
+// split sorts a mention's targets by kind.
+func (m mention) split() (metrics, dims []string, values []target) {
+	for _, t := range m.targets {
+		switch t.kind {
+		case kindMetric:
+			metrics = append(metrics, t.name)
+		case kindDimension:
+			dims = append(dims, t.name)
+		case kindValue:
+			values = append(values, t)
+		}
+	}
+	return metrics, dims, values
+}
+
 // Lexicon links words to the model.
 type Lexicon struct {
 	model   *semantic.Model

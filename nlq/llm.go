@@ -163,16 +163,16 @@ func (l *LLMTranslator) linked(in translateInput) (metrics []string, dims []stri
 	values = map[string][]string{}
 	mentions := l.Lex.link(in.ti.masked)
 	for _, m := range mentions {
-		for _, t := range m.targets {
-			switch t.kind {
-			case kindMetric:
-				metrics = appendNew(metrics, t.name)
-			case kindDimension:
-				dims = appendNew(dims, t.name)
-			case kindValue:
-				dims = appendNew(dims, t.name)
-				values[t.name] = appendNew(values[t.name], t.value)
-			}
+		ms, ds, vs := m.split()
+		for _, name := range ms {
+			metrics = appendNew(metrics, name)
+		}
+		for _, name := range ds {
+			dims = appendNew(dims, name)
+		}
+		for _, v := range vs {
+			dims = appendNew(dims, v.name)
+			values[v.name] = appendNew(values[v.name], v.value)
 		}
 	}
 	if in.prev != nil {

@@ -154,18 +154,7 @@ func (r *Rules) Translate(question string, prev *semantic.Query, asOf semantic.D
 		if m.fuzzy {
 			fuzzy = true
 		}
-		var ms, ds []string
-		var vs []target
-		for _, tg := range m.targets {
-			switch tg.kind {
-			case kindMetric:
-				ms = append(ms, tg.name)
-			case kindDimension:
-				ds = append(ds, tg.name)
-			case kindValue:
-				vs = append(vs, tg)
-			}
-		}
+		ms, ds, vs := m.split()
 		after := string(rs[m.end:nextStart(mentions, i, len(rs))])
 		// "…的门店" closing a question, or "top 10 stores", names what is ranked or listed.
 		grouped := groupMarkRE.MatchString(before) || topTailRE.MatchString(before) ||
