@@ -148,13 +148,13 @@ var metricCases = []goldCase{
 		`SELECT (SELECT count(*) FROM orders WHERE status = 'completed'), (SELECT count(*) FROM customers)`},
 }
 
-func runCase(t *testing.T, m *semantic.Model, db *duckdb.DB, query, gold string, exact bool) {
+func runCase(t *testing.T, m *semantic.Model, db *duckdb.DB, query, gold string, exact bool, materialized ...string) {
 	t.Helper()
 	q, err := semantic.ParseQuery([]byte(query))
 	if err != nil {
 		t.Fatal(err)
 	}
-	plan, err := semantic.Compile(m, q, semantic.CompileOptions{})
+	plan, err := semantic.Compile(m, q, semantic.CompileOptions{Materialized: materialized})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -192,6 +192,26 @@ func TestMetricsAgainstHandWrittenSQL(t *testing.T) {
 		if !covered[mt.Name] {
 			t.Errorf("metric %s has no hand-written check", mt.Name)
 		}
+	}
+}
+
+// TestMaterializedSessions runs every case again with the derived sessions
+// table computed in advance, as the server does.
+func TestMaterializedSessions(t *testing.T) {
+	m, err := datasets.RetailModel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := duckdb.Open(datasetstest.Path(t, datasetstest.Scale, datasetstest.Seed), duckdb.Options{CacheEntries: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.Materialize(context.Background(), "sessions", m.Table("sessions").SQL); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range metricCases {
+		t.Run(c.name, func(t *testing.T) { runCase(t, m, db, c.query, c.sql, true, "sessions") })
 	}
 }
 

@@ -121,6 +121,13 @@ type Engine struct {
 	// Examples are confirmed question→query pairs; an exact repeat skips
 	// every translator.
 	Examples Examples
+	// Materialized names derived tables the runner has computed in advance.
+	Materialized []string
+}
+
+// CompileOptions are the options every compile of this engine uses.
+func (e *Engine) CompileOptions(asOf semantic.Date) semantic.CompileOptions {
+	return semantic.CompileOptions{AsOf: asOf, Rules: e.AccessRules, Materialized: e.Materialized}
 }
 
 // NewConversationID returns a random conversation id.
@@ -200,7 +207,7 @@ func (e *Engine) Ask(ctx context.Context, req AskRequest, emit func(Event)) (*An
 	}
 
 	t0 = time.Now()
-	plan, err := semantic.Compile(e.Model, tr.Query, semantic.CompileOptions{AsOf: asOf, Rules: e.AccessRules})
+	plan, err := semantic.Compile(e.Model, tr.Query, e.CompileOptions(asOf))
 	lap("compile", t0)
 	if err != nil {
 		var list semantic.ErrorList

@@ -17,6 +17,9 @@ type CompileOptions struct {
 	// Rules are access rules: dimension filters applied to every metric, which
 	// no query can remove. A metric a rule cannot restrict is refused.
 	Rules []Filter
+	// Materialized names SQL-defined tables the engine has already computed
+	// into tables of the same name: the SQL reads them instead of a CTE.
+	Materialized []string
 }
 
 // Plan is a compiled query: SQL with bind arguments, and the result's columns.
@@ -83,6 +86,8 @@ type compiler struct {
 	argIndex map[string]int
 	ctes     []string
 	result   string // the SELECT of every output column
+
+	materialized []string
 }
 
 // Compile validates q against the model and renders it to SQL. Validation
@@ -92,7 +97,7 @@ func Compile(m *Model, q *Query, opts CompileOptions) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	cp := &compiler{m: m, c: c, d: opts.Dialect, asOf: opts.AsOf, argIndex: map[string]int{}}
+	cp := &compiler{m: m, c: c, d: opts.Dialect, asOf: opts.AsOf, argIndex: map[string]int{}, materialized: opts.Materialized}
 	if cp.d == nil {
 		cp.d = DuckDB
 	}
@@ -193,7 +198,7 @@ func (cp *compiler) derivedTables(units []*unit) {
 		for _, l := range u.leaves {
 			for _, name := range append([]string{l.gtable}, l.tables...) {
 				t := cp.m.tables[name]
-				if t.SQL == "" || done[name] {
+				if t.SQL == "" || done[name] || slices.Contains(cp.materialized, name) {
 					continue
 				}
 				done[name] = true

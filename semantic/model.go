@@ -189,6 +189,9 @@ func (m *Model) Metric(name string) *Metric { return m.metrics[name] }
 // Dimension returns the named dimension, or nil.
 func (m *Model) Dimension(name string) *Dimension { return m.dims[name] }
 
+// Table returns the named table, or nil.
+func (m *Model) Table(name string) *Table { return m.tables[name] }
+
 // Deps returns the metrics a derived metric is computed from.
 func (mt *Metric) Deps() []string { return mt.deps }
 

@@ -42,6 +42,10 @@ func BenchmarkWSLoad(b *testing.B) {
 			b.Fatal(err)
 		}
 		defer db.Close()
+		// As the server does: the sessions table is computed once.
+		if err := db.Materialize(context.Background(), "sessions", m.Table("sessions").SQL); err != nil {
+			b.Fatal(err)
+		}
 		values, err := nlq.LoadValues(context.Background(), m, db)
 		if err != nil {
 			b.Fatal(err)
@@ -61,7 +65,7 @@ func benchLoad(b *testing.B, m *semantic.Model, db *duckdb.DB, values map[string
 			}
 			defer store.Close()
 			engine := &nlq.Engine{Model: m, Rules: nlq.NewRules(m, nlq.NewLexicon(m, values)), Runner: db,
-				Conversations: store, AsOf: semantic.D(2025, 12, 31)}
+				Conversations: store, AsOf: semantic.D(2025, 12, 31), Materialized: []string{"sessions"}}
 			srv := web.NewServer(engine, store, nil, web.Options{})
 			ts := newHTTPTest(srv)
 			defer ts.Close()

@@ -310,7 +310,7 @@ func (s *Server) handleQuery(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	plan, err := semantic.Compile(s.engine.Model, q, semantic.CompileOptions{AsOf: s.engine.AsOf, Rules: s.engine.AccessRules})
+	plan, err := semantic.Compile(s.engine.Model, q, s.engine.CompileOptions(s.engine.AsOf))
 	if err != nil {
 		s.fail(c, err)
 		return

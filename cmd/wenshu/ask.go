@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"time"
 
 	"github.com/wenshu-bi/wenshu/nlq"
 	"github.com/wenshu-bi/wenshu/semantic/duckdb"
@@ -39,6 +40,21 @@ func openEngine(ctx context.Context, cfg *dataConfig, log *slog.Logger) (*nlq.En
 	}
 	lex := nlq.NewLexicon(m, values)
 	e := &nlq.Engine{Model: m, Rules: nlq.NewRules(m, lex), Runner: db, Conversations: nlq.NewMemoryConversations(), AsOf: asOf, Logger: log}
+	if cfg.Materialize {
+		// Derived tables (the demo's sessions) are computed once, not per question.
+		for _, t := range m.Tables {
+			if t.SQL == "" {
+				continue
+			}
+			start := time.Now()
+			if err := db.Materialize(ctx, t.Name, t.SQL); err != nil {
+				db.Close()
+				return nil, nil, err
+			}
+			e.Materialized = append(e.Materialized, t.Name)
+			log.Info("materialized", "table", t.Name, "ms", time.Since(start).Milliseconds())
+		}
+	}
 	return e, db, nil
 }
 

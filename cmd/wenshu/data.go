@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"log/slog"
 	"os"
@@ -20,14 +21,16 @@ type dataConfig struct {
 	DB    string
 	Model string
 	AsOf  string
+	// Materialize computes the model's SQL-defined tables once at start.
+	Materialize bool
 }
 
-func (c *dataConfig) register(fs interface {
-	StringVar(*string, string, string, string)
-}) {
+func (c *dataConfig) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.DB, "db", envOr("WENSHU_DB", defaultDB), "DuckDB data file (env WENSHU_DB)")
 	fs.StringVar(&c.Model, "model", envOr("WENSHU_MODEL", ""), "semantic model YAML; empty means the embedded demo model (env WENSHU_MODEL)")
 	fs.StringVar(&c.AsOf, "as-of", envOr("WENSHU_AS_OF", ""), "date relative time is resolved against; empty means the model's as_of (env WENSHU_AS_OF)")
+	fs.BoolVar(&c.Materialize, "materialize", envOr("WENSHU_MATERIALIZE", "1") != "0",
+		"compute the model's SQL-defined tables (sessions) once at start instead of per question (env WENSHU_MATERIALIZE=0 turns it off)")
 }
 
 // loadModel reads the model file, or the embedded demo model.

@@ -7,9 +7,11 @@ package duckdb
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"math/big"
+	"os"
 	"strings"
 	"time"
 
@@ -52,7 +54,13 @@ type DB struct {
 	cache *resultCache
 }
 
-// Open opens a DuckDB file read-only, so any number of processes can read it.
+// dataCatalog is the name the data file is attached under.
+const dataCatalog = "wenshu_data"
+
+// Open opens a DuckDB file read-only, so any number of processes can read
+// it. The file is attached READ_ONLY to an in-memory instance, whose own
+// catalog holds materialized derived tables (see Materialize); nothing can
+// write to the file.
 func Open(path string, opts Options) (*DB, error) {
 	if opts.Timeout == 0 {
 		opts.Timeout = 30 * time.Second
@@ -66,19 +74,43 @@ func Open(path string, opts Options) (*DB, error) {
 	if opts.CacheEntries == 0 {
 		opts.CacheEntries = 256
 	}
-	dsn := path + "?access_mode=read_only"
-	if opts.Threads > 0 {
-		dsn += fmt.Sprintf("&threads=%d", opts.Threads)
+	if _, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	db, err := sql.Open("duckdb", dsn)
+	dsn := ""
+	if opts.Threads > 0 {
+		dsn = fmt.Sprintf("?threads=%d", opts.Threads)
+	}
+	attach := fmt.Sprintf("ATTACH IF NOT EXISTS '%s' AS %s (READ_ONLY)", strings.ReplaceAll(path, "'", "''"), dataCatalog)
+	connector, err := duck.NewConnector(dsn, func(ex driver.ExecerContext) error {
+		// Every connection reads the data file first, then materialized tables.
+		for _, stmt := range []string{attach, "USE " + dataCatalog, "SET search_path = '" + dataCatalog + ".main,memory.main'"} {
+			if _, err := ex.ExecContext(context.Background(), stmt, nil); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
+	db := sql.OpenDB(connector)
 	if err := db.Ping(); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	return &DB{sql: db, opts: opts, slots: make(chan struct{}, opts.MaxConcurrent), cache: newResultCache(opts.CacheEntries)}, nil
+}
+
+// Materialize computes a derived table once into memory, so that queries
+// read it instead of recomputing it (compile with CompileOptions.Materialized).
+// The data file is read-only, so the table stays true for the process.
+func (db *DB) Materialize(ctx context.Context, name, query string) error {
+	stmt := fmt.Sprintf("CREATE OR REPLACE TABLE memory.main.%s AS %s", semantic.DuckDB.QuoteIdent(name), query)
+	if _, err := db.sql.ExecContext(ctx, stmt); err != nil {
+		return fmt.Errorf("materialize %s: %w", name, err)
+	}
+	return nil
 }
 
 // Create opens (creating if needed) a writable DuckDB file, for the generator.
