@@ -41,7 +41,8 @@ type Column struct {
 	Label string `json:"label"`
 	// Type is date, string or number.
 	Type string `json:"type"`
-	// Role is time, dimension, metric, previous, change or share.
+	// Role is time, dimension, metric, previous, change (relative),
+	// difference (absolute) or share.
 	Role string `json:"role"`
 	// Unit of metric columns: currency, percent, count or number.
 	Unit string `json:"unit,omitempty"`
@@ -52,12 +53,13 @@ type Column struct {
 
 // Column roles.
 const (
-	RoleTime      = "time"
-	RoleDimension = "dimension"
-	RoleMetric    = "metric"
-	RolePrevious  = "previous"
-	RoleChange    = "change"
-	RoleShare     = "share"
+	RoleTime       = "time"
+	RoleDimension  = "dimension"
+	RoleMetric     = "metric"
+	RolePrevious   = "previous"
+	RoleChange     = "change"
+	RoleDifference = "difference"
+	RoleShare      = "share"
 )
 
 // Localize sets every column's Label to its title in lang.
@@ -524,6 +526,7 @@ func (cp *compiler) renderResult(units []unitRef, refs, prevRefs map[string]stri
 			prev := cp.metricSQL(mt, prevRefs)
 			sel = append(sel, prev+" AS "+cp.q(mt.Name+"_previous"))
 			sel = append(sel, cp.d.Divide("("+cur+" - "+prev+")", "abs("+prev+")")+" AS "+cp.q(mt.Name+"_change"))
+			sel = append(sel, "("+cur+" - "+prev+") AS "+cp.q(mt.Name+"_diff"))
 		}
 		if slices.Contains(cp.c.q.Share, mt.Name) {
 			sel = append(sel, cp.d.Divide(cur, "sum("+cur+") OVER ()")+" AS "+cp.q(mt.Name+"_share"))
@@ -619,7 +622,9 @@ func (cp *compiler) columns() []Column {
 					Title: Text{Zh: mt.Label.Zh + "（" + pz + "）", En: mt.Label.En + " (" + pe + ")"}},
 				Column{Name: mt.Name + "_change", Type: "number", Role: RoleChange, Unit: UnitPercent, Metric: mt.Name,
 					Title: Text{Zh: mt.Label.Zh + map[string]string{CompareYoY: "同比", ComparePoP: "环比"}[cp.c.q.Compare],
-						En: mt.Label.En + map[string]string{CompareYoY: " YoY", ComparePoP: " change"}[cp.c.q.Compare]}})
+						En: mt.Label.En + map[string]string{CompareYoY: " YoY", ComparePoP: " change"}[cp.c.q.Compare]}},
+				Column{Name: mt.Name + "_diff", Type: "number", Role: RoleDifference, Unit: mt.Unit, Metric: mt.Name,
+					Title: Text{Zh: mt.Label.Zh + "增减", En: mt.Label.En + " difference"}})
 		}
 		if slices.Contains(cp.c.q.Share, mt.Name) {
 			cols = append(cols, Column{Name: mt.Name + "_share", Type: "number", Role: RoleShare, Unit: UnitPercent, Metric: mt.Name,

@@ -234,7 +234,7 @@ func (c *checked) outputNames() []string {
 	for _, mt := range c.metrics {
 		out = append(out, mt.Name)
 		if c.q.Compare != "" {
-			out = append(out, mt.Name+"_previous", mt.Name+"_change")
+			out = append(out, mt.Name+"_previous", mt.Name+"_change", mt.Name+"_diff")
 		}
 		if slices.Contains(c.q.Share, mt.Name) {
 			out = append(out, mt.Name+"_share")
