@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/wenshu-bi/wenshu/nlq"
+	"github.com/wenshu-bi/wenshu/semantic"
 	"github.com/wenshu-bi/wenshu/semantic/duckdb"
 )
 
@@ -32,6 +33,11 @@ func openEngine(ctx context.Context, cfg *dataConfig, log *slog.Logger) (*nlq.En
 	db, err := duckdb.Open(cfg.DB, duckdb.Options{})
 	if err != nil {
 		return nil, nil, err
+	}
+	// A model naming a column or table the data lacks fails here, by name.
+	if err := db.CheckModel(ctx, m, semantic.CompileOptions{AsOf: asOf}); err != nil {
+		db.Close()
+		return nil, nil, fmt.Errorf("the model does not fit the data:\n%w", err)
 	}
 	values, err := nlq.LoadValues(ctx, m, db)
 	if err != nil {
