@@ -35,6 +35,7 @@ func normalize(q string) string {
 		return num + "%"
 	})
 	s = halfYearRE.ReplaceAllString(s, "${1}6个月")
+	s = enNumRE.ReplaceAllStringFunc(s, func(m string) string { return strconv.Itoa(enNums[m]) })
 	s = cnNumRE.ReplaceAllStringFunc(s, func(m string) string {
 		sub := cnNumRE.FindStringSubmatch(m)
 		if n, ok := cnToInt(sub[1]); ok {
@@ -48,8 +49,12 @@ func normalize(q string) string {
 var (
 	halfYearRE = regexp.MustCompile(`(最近|近|过去)半年`)
 	cnNumRE    = regexp.MustCompile(`([零一二两三四五六七八九十]+)(个月|个季度|季度|个星期|星期|周|天|日|年|月份|月|个|名|位|家|款|条|笔|单)`)
+	enNumRE    = regexp.MustCompile(`\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty)\b`)
 	pctCNRE    = regexp.MustCompile(`百分之(?:\d+(?:\.\d+)?|[零一二两三四五六七八九十]+)`)
 )
+
+var enNums = map[string]int{"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+	"nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20, "thirty": 30}
 
 // cnToInt reads a Chinese numeral up to 99.
 func cnToInt(s string) (int, bool) {
