@@ -177,7 +177,11 @@ func (e *Engine) Ask(ctx context.Context, req AskRequest, emit func(Event)) (*An
 	}
 	asOf := e.asOf(req)
 	t0 := time.Now()
-	tr, translator := e.translate(ctx, req.Question, prev, asOf)
+	var history []string
+	for _, t := range turns {
+		history = append(history, t.Question)
+	}
+	tr, translator := e.translate(ctx, req.Question, prev, asOf, history)
 	lap("translate", t0)
 	ans := &Answer{ConversationID: req.ConversationID, Turn: len(turns), Translator: translator, Lang: tr.Lang, Notes: tr.Notes, Timings: timings}
 	turn := Turn{Question: req.Question, Translator: translator, At: time.Now().UTC()}
@@ -277,7 +281,7 @@ func (e *Engine) suggest(q *semantic.Query, lang string) []string {
 // translate routes a question: a confirmed example, else the rules when they
 // read it with full confidence (fast and free), else the LLM, falling back
 // to the rules' reading or a clarification when the LLM fails or is slow.
-func (e *Engine) translate(ctx context.Context, question string, prev *semantic.Query, asOf semantic.Date) (*Translation, string) {
+func (e *Engine) translate(ctx context.Context, question string, prev *semantic.Query, asOf semantic.Date, history []string) (*Translation, string) {
 	if e.Examples != nil {
 		if ex := e.Examples.Exact(question); ex != nil && ex.Query != nil {
 			return &Translation{Query: ex.Query, Lang: detectLang(question), Confident: true}, "memory"
@@ -293,7 +297,7 @@ func (e *Engine) translate(ctx context.Context, question string, prev *semantic.
 	}
 	lctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	lt, err := e.LLM.Translate(lctx, question, prev, asOf, e.AccessRules)
+	lt, err := e.LLM.Translate(lctx, question, prev, asOf, e.AccessRules, history...)
 	if err != nil {
 		e.log().Warn("llm translation failed, using the rules", "err", err)
 		tr.Notes = append(tr.Notes, msg(tr.Lang, "大模型暂不可用，按规则理解", "the LLM was unavailable; read by rules"))

@@ -117,12 +117,14 @@ type translateInput struct {
 	prev     *semantic.Query
 	ti       TimeInfo
 	ranges   map[string]*semantic.DateRange
+	history  []string
 }
 
 // Prompt builds the messages and tool for a question, without calling the
 // model (tests and golden files use it).
-func (l *LLMTranslator) Prompt(question string, prev *semantic.Query, asOf semantic.Date) ([]ChatMessage, []ToolSpec) {
+func (l *LLMTranslator) Prompt(question string, prev *semantic.Query, asOf semantic.Date, history ...string) ([]ChatMessage, []ToolSpec) {
 	in := l.input(question, prev, asOf)
+	in.history = history
 	msgs, tools := l.prompt(in)
 	return msgs, tools
 }
@@ -217,6 +219,7 @@ func (l *LLMTranslator) prompt(in translateInput) ([]ChatMessage, []ToolSpec) {
 	metrics, dims, values := l.linked(in)
 	data := struct {
 		AsOf, Lang, Previous string
+		History              []string
 		Metrics              []promptMetric
 		Dimensions           []promptDim
 		HasValues            bool
@@ -252,6 +255,11 @@ func (l *LLMTranslator) prompt(in translateInput) ([]ChatMessage, []ToolSpec) {
 	if in.prev != nil {
 		b, _ := json.Marshal(in.prev)
 		data.Previous = string(b)
+	}
+	if n := len(in.history); n > 3 {
+		data.History = in.history[n-3:]
+	} else {
+		data.History = in.history
 	}
 	if l.Examples != nil {
 		for _, ex := range l.Examples.Similar(in.question, 3) {
@@ -402,8 +410,10 @@ func (in translateInput) toQuery(a toolArgs) (*semantic.Query, error) {
 // Translate asks the model for a query. A query that fails validation goes
 // back once with the errors; a second failure becomes a clarification. A
 // query that passed validation is returned as the model wrote it.
-func (l *LLMTranslator) Translate(ctx context.Context, question string, prev *semantic.Query, asOf semantic.Date, rules []semantic.Filter) (*Translation, error) {
+// history holds the conversation's earlier questions, oldest first.
+func (l *LLMTranslator) Translate(ctx context.Context, question string, prev *semantic.Query, asOf semantic.Date, rules []semantic.Filter, history ...string) (*Translation, error) {
 	in := l.input(question, prev, asOf)
+	in.history = history
 	msgs, tools := l.prompt(in)
 	t := &Translation{Lang: in.lang}
 	for round := 0; round < 2; round++ {

@@ -117,6 +117,39 @@ func TestInvalidNameRepairedInOneRound(t *testing.T) {
 	}
 }
 
+// TestFollowUpPromptCarriesTheConversation: a follow-up sent to the LLM
+// carries the earlier questions and the previous query.
+func TestFollowUpPromptCarriesTheConversation(t *testing.T) {
+	s := llmtest.New(
+		llmtest.StreamText("门店最高。"), // the first answer's narrative (the rules read it)
+		llmtest.ToolCall("semantic_query", `{"metrics":["sales"],"dimensions":["channel"],"time_range":"previous"}`),
+		llmtest.StreamText("ok"))
+	defer s.Close()
+	e, _ := engine(t, s)
+	first, err := e.Ask(context.Background(), nlq.AskRequest{Question: "上个月各渠道的销售额"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ans, err := e.Ask(context.Background(), nlq.AskRequest{Question: "这个结果跟我想的不一样，再细看看", ConversationID: first.ConversationID}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var system string
+	for _, r := range s.Requests() {
+		if !r.Stream {
+			system = r.Messages[0].Content
+		}
+	}
+	for _, want := range []string{"- 上个月各渠道的销售额", `"dimensions":["channel"]`, "previous → 2025-11-01..2025-11-30"} {
+		if !strings.Contains(system, want) {
+			t.Errorf("the follow-up prompt lacks %q", want)
+		}
+	}
+	if ans.Translator != "llm" || ans.Query.Time.Range.String() != "2025-11-01..2025-11-30" {
+		t.Errorf("%s %+v", ans.Translator, ans.Query)
+	}
+}
+
 func TestSecondFailureClarifies(t *testing.T) {
 	s := llmtest.New(
 		llmtest.ToolCall("semantic_query", `{"metrics":["revenue"],"time_range":"default"}`),
