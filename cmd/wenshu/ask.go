@@ -105,6 +105,9 @@ func printAnswer(w io.Writer, q string, ans *nlq.Answer) {
 	if ans.Reading != nil {
 		fmt.Fprintf(w, "   %s\n", ans.Reading.Text)
 	}
+	for _, n := range ans.Notes {
+		fmt.Fprintf(w, "   (%s)\n", n)
+	}
 	for _, row := range ans.Rows {
 		fmt.Fprint(w, "   ")
 		for i, v := range row {
