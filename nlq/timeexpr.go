@@ -428,7 +428,7 @@ var (
 		{regexp.MustCompile(`(每个季度|每季度|按季度|按季|逐季|季度趋势|分季度|各季度|\bquarterly\b|by quarter|per quarter|each quarter)`), semantic.GrainQuarter},
 		{regexp.MustCompile(`(每年|按年|逐年|年度趋势|各年度|\byearly\b|\bannually\b|by year|per year|each year)`), semantic.GrainYear},
 	}
-	againstRE    = regexp.MustCompile(`(比|对比|相比|相较|\bvs\.?\b|versus|compared)`)
+	againstRE    = regexp.MustCompile(`(比|对比|相比|相较|\bvs\.?\b|versus|\bcompare)`)
 	trendRE      = regexp.MustCompile(`(趋势|走势|变化情况|变化|波动|\btrend\b|\btrends\b|over time|trajectory)`)
 	compareRules = []struct {
 		re      *regexp.Regexp
