@@ -256,7 +256,9 @@ func (r *Rules) Translate(question string, prev *semantic.Query, asOf semantic.D
 			query.Filters = slices.DeleteFunc(query.Filters, func(f semantic.Filter) bool { return f.Metric != "" })
 		}
 		if removeDimRE.MatchString(restText) && len(dims) > 0 {
+			// 去掉渠道 / 不按渠道 / 去掉渠道筛选: drop the split and any filter on it.
 			query.Dimensions = slices.DeleteFunc(query.Dimensions, func(d string) bool { return slices.Contains(dims, d) })
+			query.Filters = slices.DeleteFunc(query.Filters, func(f semantic.Filter) bool { return slices.Contains(dims, f.Dimension) })
 			dims = nil
 		}
 		for _, d := range dims {
