@@ -491,22 +491,37 @@ func (cp *compiler) renderResult(units []unitRef, refs, prevRefs map[string]stri
 		from = append(from, "FROM "+a, "FULL JOIN "+b+" ON "+strings.Join(on, " AND "))
 		keyRef = func(k string) string { return fmt.Sprintf("coalesce(%s.%s, %s.%s)", a, cp.q(k), b, cp.q(k)) }
 	default:
-		var parts []string
+		// The groups are those of the aggregations that have every key; a
+		// single one is the base itself, several are united first.
+		var full []unitRef
 		for _, u := range current {
 			if len(u.keys) == len(keys) {
-				cols := make([]string, len(keys))
-				for i, k := range keys {
-					cols[i] = cp.q(k)
-				}
-				parts = append(parts, "SELECT "+strings.Join(cols, ", ")+" FROM "+cp.q(u.name))
+				full = append(full, u)
 			}
 		}
-		cp.addCTE("groups", strings.Join(parts, "\nUNION\n"))
-		from = append(from, "FROM "+cp.q("groups"))
+		base := "groups"
+		if len(full) == 1 {
+			base = full[0].name
+			from = append(from, "FROM "+cp.q(base))
+		} else {
+			var parts []string
+			cols := make([]string, len(keys))
+			for i, k := range keys {
+				cols[i] = cp.q(k)
+			}
+			for _, u := range full {
+				parts = append(parts, "SELECT "+strings.Join(cols, ", ")+" FROM "+cp.q(u.name))
+			}
+			cp.addCTE(base, strings.Join(parts, "\nUNION\n"))
+			from = append(from, "FROM "+cp.q(base))
+		}
 		for _, u := range units {
+			if u.name == base {
+				continue
+			}
 			var on []string
 			for _, k := range u.keys {
-				on = append(on, fmt.Sprintf("%s.%s IS NOT DISTINCT FROM %s.%s", cp.q(u.name), cp.q(k), cp.q("groups"), cp.q(k)))
+				on = append(on, fmt.Sprintf("%s.%s IS NOT DISTINCT FROM %s.%s", cp.q(u.name), cp.q(k), cp.q(base), cp.q(k)))
 			}
 			if len(on) == 0 {
 				from = append(from, "CROSS JOIN "+cp.q(u.name))
@@ -514,7 +529,7 @@ func (cp *compiler) renderResult(units []unitRef, refs, prevRefs map[string]stri
 			}
 			from = append(from, "LEFT JOIN "+cp.q(u.name)+" ON "+strings.Join(on, " AND "))
 		}
-		keyRef = func(k string) string { return cp.q("groups") + "." + cp.q(k) }
+		keyRef = func(k string) string { return cp.q(base) + "." + cp.q(k) }
 	}
 	for _, k := range keys {
 		sel = append(sel, keyRef(k)+" AS "+cp.q(k))
