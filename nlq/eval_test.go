@@ -11,29 +11,34 @@ import (
 	"github.com/wenshu-bi/wenshu/semantic"
 )
 
-// TestDevSetAccuracy asks every question of the public development set and
-// scores the answers against its gold SQL; it fails below 95%.
-func TestDevSetAccuracy(t *testing.T) {
-	data, err := os.ReadFile("../testdata/eval/dev.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	qs, err := nlq.ParseQuestions(data)
-	if err != nil {
-		t.Fatal(err)
-	}
+// TestQuestionSetAccuracy asks every question of the public development set
+// (a copy of shared/eval/dev.yaml) and of this project's own extra set, and
+// scores the answers against their gold SQL; it fails below 95%.
+func TestQuestionSetAccuracy(t *testing.T) {
 	rules, m := retailRules(t)
 	db := datasetstest.Open(t)
-	e := &nlq.Engine{Model: m, Rules: rules, Runner: db, Conversations: nlq.NewMemoryConversations(), AsOf: semantic.D(2025, 12, 31)}
-	results, err := nlq.Evaluate(context.Background(), e, db, qs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out strings.Builder
-	acc := nlq.PrintEval(&out, results)
-	t.Log(out.String())
-	if acc < 0.95 {
-		t.Fatalf("accuracy %.1f%% is below 95%%", acc*100)
+	for _, file := range []string{"../testdata/eval/dev.yaml", "../testdata/eval/extra.yaml"} {
+		t.Run(file, func(t *testing.T) {
+			data, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			qs, err := nlq.ParseQuestions(data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			e := &nlq.Engine{Model: m, Rules: rules, Runner: db, Conversations: nlq.NewMemoryConversations(), AsOf: semantic.D(2025, 12, 31)}
+			results, err := nlq.Evaluate(context.Background(), e, db, qs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out strings.Builder
+			acc := nlq.PrintEval(&out, results)
+			t.Log(out.String())
+			if acc < 0.95 {
+				t.Fatalf("accuracy %.1f%% is below 95%%", acc*100)
+			}
+		})
 	}
 }
 
