@@ -26,6 +26,9 @@ type Turn struct {
 	Reading    string          `json:"reading,omitempty"`
 	Answer     string          `json:"answer,omitempty"`
 	Translator string          `json:"translator,omitempty"`
+	// Partial is what a question without a metric said; the next question
+	// that names a metric completes it.
+	Partial *semantic.Query `json:"partial,omitempty"`
 	At         time.Time       `json:"at"`
 }
 
@@ -182,9 +185,12 @@ func (e *Engine) Ask(ctx context.Context, req AskRequest, emit func(Event)) (*An
 		history = append(history, t.Question)
 	}
 	tr, translator := e.translate(ctx, req.Question, prev, asOf, history)
+	if n := len(turns); n > 0 && turns[n-1].Partial != nil {
+		tr.Complete(turns[n-1].Partial)
+	}
 	lap("translate", t0)
 	ans := &Answer{ConversationID: req.ConversationID, Turn: len(turns), Translator: translator, Lang: tr.Lang, Notes: tr.Notes, Timings: timings}
-	turn := Turn{Question: req.Question, Translator: translator, At: time.Now().UTC()}
+	turn := Turn{Question: req.Question, Translator: translator, Partial: tr.Partial, At: time.Now().UTC()}
 	finish := func() (*Answer, error) {
 		timings["total"] = time.Since(start).Milliseconds()
 		turn.Answer = ans.Answer

@@ -26,6 +26,57 @@ type Translation struct {
 	FollowUp bool `json:"follow_up,omitempty"`
 	// Unknown lists the words no rule understood.
 	Unknown []string `json:"unknown,omitempty"`
+	// DefaultTime is true when the range is the default, not asked for.
+	DefaultTime bool `json:"default_time,omitempty"`
+	// Partial keeps what a question without a metric did say (上个月, 按渠道),
+	// so that naming the metric next completes it.
+	Partial *semantic.Query `json:"partial,omitempty"`
+}
+
+// partialQuery holds the splits and time of a question that named no metric.
+func partialQuery(dims []string, ti TimeInfo) *semantic.Query {
+	if len(dims) == 0 && ti.Range == nil && ti.Grain == "" && ti.Compare == "" {
+		return nil
+	}
+	q := &semantic.Query{Dimensions: dims, Compare: ti.Compare}
+	if ti.Range != nil || ti.Grain != "" {
+		q.Time = &semantic.Time{Range: ti.Range, Grain: ti.Grain}
+	}
+	return q
+}
+
+// Complete fills what a fresh question left open from a pending partial
+// query (the conversation's previous question named no metric): its splits,
+// filters on other dimensions, and its time unless this question set one.
+func (t *Translation) Complete(pending *semantic.Query) {
+	q := t.Query
+	// A question with splits or filters of its own is a new question.
+	if pending == nil || q == nil || t.FollowUp || len(q.Dimensions) > 0 || len(q.Filters) > 0 {
+		return
+	}
+	for _, d := range pending.Dimensions {
+		if !slices.Contains(q.Dimensions, d) && !hasFilter(q.Filters, d) {
+			q.Dimensions = append(q.Dimensions, d)
+		}
+	}
+	for _, f := range pending.Filters {
+		if !hasFilter(q.Filters, f.Dimension) {
+			q.Filters = append(q.Filters, f)
+		}
+	}
+	if pending.Time != nil && (t.DefaultTime || q.Time == nil) {
+		pt := *pending.Time
+		if pt.Range == nil && q.Time != nil {
+			pt.Range = q.Time.Range
+		}
+		q.Time = &pt
+		if pending.Time.Range != nil {
+			t.Notes, t.DefaultTime = nil, false
+		}
+	}
+	if q.Compare == "" {
+		q.Compare = pending.Compare
+	}
 }
 
 // Clarification asks the asker to choose; each option is a question to ask.
@@ -240,6 +291,14 @@ func (r *Rules) Translate(question string, prev *semantic.Query, asOf semantic.D
 			return t
 		}
 		t.Clarify = r.noMetricClarification(lang, question, restText, dims)
+		t.Partial = partialQuery(dims, ti)
+		for _, f := range filters {
+			if t.Partial == nil {
+				t.Partial = &semantic.Query{}
+			}
+			op := map[bool]string{true: "not_in", false: "in"}[f.exclude]
+			t.Partial.Filters = append(t.Partial.Filters, semantic.Filter{Dimension: f.dim, Op: op, Values: f.values})
+		}
 		return t
 	}
 
@@ -411,6 +470,7 @@ func (r *Rules) Translate(question string, prev *semantic.Query, asOf semantic.D
 			query.Time = ensureTime(query.Time)
 			query.Time.Range = dr
 			t.Notes = append(t.Notes, msg(lang, "未指定时间，默认按"+rangeText(*dr, "zh")+"统计", "no time given: showing "+rangeText(*dr, "en")))
+			t.DefaultTime = true
 		}
 	}
 	if ti.Trend && (query.Time == nil || query.Time.Grain == "") {

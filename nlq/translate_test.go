@@ -185,3 +185,41 @@ func TestTranslate(t *testing.T) {
 	}
 	t.Logf("%d/%d questions read as intended", len(cases)-failed, len(cases))
 }
+
+// TestPendingPartsComplete: a question without a metric is clarified, and
+// naming the metric next keeps what it said.
+func TestPendingPartsComplete(t *testing.T) {
+	rules, m := retailRules(t)
+	e := &nlq.Engine{Model: m, Rules: rules, Runner: datasetstest.Open(t), Conversations: nlq.NewMemoryConversations(), AsOf: semantic.D(2025, 12, 31)}
+	ask := func(conv, q string) *nlq.Answer {
+		ans, err := e.Ask(context.Background(), nlq.AskRequest{Question: q, ConversationID: conv}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ans
+	}
+	first := ask("", "上个月按渠道")
+	if first.Clarification == nil || first.Query != nil {
+		t.Fatalf("want a clarification, got %+v", first)
+	}
+	ans := ask(first.ConversationID, "销售额")
+	q := ans.Query
+	if q == nil || q.Metrics[0] != "sales" || len(q.Dimensions) != 1 || q.Dimensions[0] != "channel" || q.Time.Range.String() != "2025-11-01..2025-11-30" {
+		t.Fatalf("the metric did not complete the pending question: %+v", q)
+	}
+	if len(ans.Notes) != 0 {
+		t.Errorf("the time was asked for, yet notes say %v", ans.Notes)
+	}
+	// A question with its own time keeps it.
+	first = ask("", "按渠道")
+	ans = ask(first.ConversationID, "今年的订单数")
+	if ans.Query.Time.Range.String() != "2025-01-01..2025-12-31" || ans.Query.Dimensions[0] != "channel" {
+		t.Errorf("%+v", ans.Query)
+	}
+	// A whole new question is not completed.
+	first = ask("", "按渠道")
+	ans = ask(first.ConversationID, "今年各品类的订单数")
+	if len(ans.Query.Dimensions) != 1 || ans.Query.Dimensions[0] != "category" {
+		t.Errorf("%+v", ans.Query)
+	}
+}
