@@ -29,7 +29,7 @@ type Turn struct {
 	// Partial is what a question without a metric said; the next question
 	// that names a metric completes it.
 	Partial *semantic.Query `json:"partial,omitempty"`
-	At         time.Time       `json:"at"`
+	At      time.Time       `json:"at"`
 }
 
 // Conversations stores conversations; the server's store is persistent.
