@@ -391,9 +391,10 @@ WITH s AS (
 SELECT CAST(row_number() OVER (ORDER BY submitted_at, order_id) AS BIGINT) AS survey_id,
        order_id, customer_id, submitted_at,
        CAST(CASE WHEN q < 0.05 THEN 1 WHEN q < 0.12 THEN 2 WHEN q < 0.27 THEN 3 WHEN q < 0.62 THEN 4 ELSE 5 END AS INTEGER) AS csat,
-       CAST(CASE WHEN q < 0.27 THEN floor(v * 7)
-                 WHEN q < 0.55 THEN 5 + floor(v * 5)
-                 ELSE 7 + floor(v * 4) END AS INTEGER) AS nps
+       -- NPS around +30: few detractors, most satisfied buyers promote
+       CAST(CASE WHEN q < 0.15 THEN floor(v * 7)
+                 WHEN q < 0.45 THEN 7 + floor(v * 3)
+                 ELSE 8 + floor(v * 3) END AS INTEGER) AS nps
 FROM s
 WHERE submitted_at <= TIMESTAMP '2025-12-31 23:59:59'
 ORDER BY survey_id;
