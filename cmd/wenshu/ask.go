@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -65,10 +64,8 @@ func openEngine(ctx context.Context, cfg *dataConfig, log *slog.Logger) (*nlq.En
 }
 
 func runAsk(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("ask", flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	var cfg dataConfig
-	cfg.register(fs)
+	fs := cfg.flags("ask", stderr)
 	asJSON := fs.Bool("json", false, "print one /api/v1/ask JSON object per question")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -124,10 +121,8 @@ func printAnswer(w io.Writer, q string, ans *nlq.Answer) {
 }
 
 func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("eval", flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	var cfg dataConfig
-	cfg.register(fs)
+	fs := cfg.flags("eval", stderr)
 	file := fs.String("questions", "", "question file in the format of shared/eval/dev.yaml")
 	min := fs.Float64("min", 0, "fail when the accuracy is below this fraction")
 	if err := fs.Parse(args); err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -23,6 +24,14 @@ type dataConfig struct {
 	AsOf  string
 	// Materialize computes the model's SQL-defined tables once at start.
 	Materialize bool
+}
+
+// flags makes a command's flag set with the data flags registered.
+func (c *dataConfig) flags(name string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	c.register(fs)
+	return fs
 }
 
 func (c *dataConfig) register(fs *flag.FlagSet) {

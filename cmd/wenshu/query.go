@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -26,10 +25,8 @@ type queryOutput struct {
 }
 
 func runQuery(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("query", flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	var cfg dataConfig
-	cfg.register(fs)
+	fs := cfg.flags("query", stderr)
 	lang := fs.String("lang", "zh", "language of column labels (zh or en)")
 	if err := fs.Parse(args); err != nil {
 		return err

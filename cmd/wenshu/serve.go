@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -19,10 +18,8 @@ import (
 )
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	var cfg dataConfig
-	cfg.register(fs)
+	fs := cfg.flags("serve", stderr)
 	addr := fs.String("addr", envOr("WENSHU_ADDR", ":8080"), "listen address (env WENSHU_ADDR)")
 	meta := fs.String("meta", envOr("WENSHU_META", ""), "metadata store (conversations); empty means wenshu-meta.db beside the data file (env WENSHU_META)")
 	logJSON := fs.Bool("log-json", envOr("WENSHU_LOG_JSON", "") != "", "log JSON lines instead of text")
