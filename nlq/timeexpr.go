@@ -434,7 +434,7 @@ var (
 		re      *regexp.Regexp
 		compare string
 	}{
-		{regexp.MustCompile(`(同比|\byoy\b|year over year|year-over-year|比去年|较去年|和去年比|跟去年比|与去年相比|和去年相比|跟去年相比|对比去年|vs\.? last year|versus last year|compared? (?:to|with) (?:the same period )?last year|than last year|over last year|from last year)`), semantic.CompareYoY},
+		{regexp.MustCompile(`(同比|[比较和与跟对]\s*(?:上年|去年)同期|同期相比|\byoy\b|year over year|year-over-year|比去年|较去年|和去年比|跟去年比|与去年相比|和去年相比|跟去年相比|对比去年|vs\.? last year|versus last year|compared? (?:to|with) (?:the same period )?last year|than last year|over last year|from last year)`), semantic.CompareYoY},
 		{regexp.MustCompile(`(环比|\bmom\b|\bqoq\b|\bwow\b|\bpop\b|比上月|较上月|和上月比|跟上个月比|比上个月|和上个月比|与上月相比|比上周|较上周|比上期|较上期|上期相比|比前1周|比上1周|较前1周|和前1周比|比前1个月|较前1个月|比前1天|比前1日|较前1天|比昨天|较昨天|比前1季度|比上季度|较上季度|vs\.? last (?:month|week|quarter)|compared? (?:to|with) (?:the )?(?:previous|last) (?:month|week|quarter|period)|month over month|month-over-month|period over period|week over week|quarter over quarter)`), semantic.ComparePoP},
 	}
 )
