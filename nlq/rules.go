@@ -182,13 +182,7 @@ func (r *Rules) Translate(question string, prev *semantic.Query, asOf semantic.D
 		return t
 	}
 	rs := []rune(ti.masked)
-	rest := append([]rune(nil), rs...)
-	for _, m := range mentions {
-		for i := m.start; i < m.end; i++ {
-			rest[i] = ' '
-		}
-	}
-	restText := string(rest)
+	restText := unlinked(ti.masked, mentions)
 
 	var metrics, dims []string
 	type valFilter struct {
