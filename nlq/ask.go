@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -265,7 +266,7 @@ func (e *Engine) suggest(q *semantic.Query, lang string) []string {
 		if len(out) == 2 {
 			break
 		}
-		if containsString(q.Dimensions, d.Name) || hasFilter(q.Filters, d.Name) {
+		if slices.Contains(q.Dimensions, d.Name) || hasFilter(q.Filters, d.Name) {
 			continue
 		}
 		probe := q.Clone()

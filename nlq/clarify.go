@@ -2,6 +2,7 @@ package nlq
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/wenshu-bi/wenshu/semantic"
@@ -19,10 +20,7 @@ func (r *Rules) examples(lang string) []string {
 	if len(metrics) == 0 {
 		return nil
 	}
-	var dims []*semantic.Dimension
-	for _, d := range r.model.Dimensions {
-		dims = append(dims, d)
-	}
+	dims := r.model.Dimensions
 	pick := func(i int) *semantic.Metric { return metrics[i%len(metrics)] }
 	var out []string
 	if lang == "en" {
@@ -69,7 +67,7 @@ func (r *Rules) noMetricClarification(lang, question, rest string, dims []string
 	var names []string
 	for _, w := range leftover(rest) {
 		for _, s := range r.model.SuggestMetrics(w) {
-			if !containsString(names, s) {
+			if !slices.Contains(names, s) {
 				names = append(names, s)
 			}
 		}

@@ -1,6 +1,7 @@
 package nlq
 
 import (
+	"slices"
 	"sort"
 	"strings"
 
@@ -102,7 +103,7 @@ func (lx *Lexicon) addAll(t target, words []string, fuzzy bool) {
 		if isASCIIWord(w) && !strings.HasSuffix(w, "s") && len(w) > 3 {
 			lx.add(w+"s", t)
 		}
-		if fuzzy && len([]rune(w)) >= 3 && isCJK([]rune(w)[0]) && !containsString(lx.fuzzyable, w) {
+		if fuzzy && len([]rune(w)) >= 3 && isCJK([]rune(w)[0]) && !slices.Contains(lx.fuzzyable, w) {
 			lx.fuzzyable = append(lx.fuzzyable, w)
 		}
 	}
@@ -130,15 +131,6 @@ func isASCIIWord(s string) bool {
 		}
 	}
 	return true
-}
-
-func containsString(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // link segments a normalized question into mentions by dynamic programming

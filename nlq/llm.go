@@ -122,11 +122,10 @@ type translateInput struct {
 
 // Prompt builds the messages and tool for a question, without calling the
 // model (tests and golden files use it).
-func (l *LLMTranslator) Prompt(question string, prev *semantic.Query, asOf semantic.Date, history ...string) ([]ChatMessage, []ToolSpec) {
+func (l *LLMTranslator) Prompt(question string, prev *semantic.Query, asOf semantic.Date, history ...string) ([]ChatMessage, []ToolSpec, error) {
 	in := l.input(question, prev, asOf)
 	in.history = history
-	msgs, tools := l.prompt(in)
-	return msgs, tools
+	return l.prompt(in)
 }
 
 func (l *LLMTranslator) input(question string, prev *semantic.Query, asOf semantic.Date) translateInput {
@@ -215,7 +214,7 @@ func appendNew(list []string, s string) []string {
 	return append(list, s)
 }
 
-func (l *LLMTranslator) prompt(in translateInput) ([]ChatMessage, []ToolSpec) {
+func (l *LLMTranslator) prompt(in translateInput) ([]ChatMessage, []ToolSpec, error) {
 	metrics, dims, values := l.linked(in)
 	data := struct {
 		AsOf, Lang, Previous string
@@ -268,9 +267,11 @@ func (l *LLMTranslator) prompt(in translateInput) ([]ChatMessage, []ToolSpec) {
 		}
 	}
 	var buf bytes.Buffer
-	translatePrompt.Execute(&buf, data)
+	if err := translatePrompt.Execute(&buf, data); err != nil {
+		return nil, nil, fmt.Errorf("translate prompt %s: %w", PromptVersion, err)
+	}
 	msgs := []ChatMessage{{Role: "system", Content: buf.String()}, {Role: "user", Content: in.question}}
-	return msgs, l.tools(in)
+	return msgs, l.tools(in), nil
 }
 
 // tools are the functions the model may call; names are enums generated
@@ -414,7 +415,10 @@ func (in translateInput) toQuery(a toolArgs) (*semantic.Query, error) {
 func (l *LLMTranslator) Translate(ctx context.Context, question string, prev *semantic.Query, asOf semantic.Date, rules []semantic.Filter, history ...string) (*Translation, error) {
 	in := l.input(question, prev, asOf)
 	in.history = history
-	msgs, tools := l.prompt(in)
+	msgs, tools, err := l.prompt(in)
+	if err != nil {
+		return nil, err
+	}
 	t := &Translation{Lang: in.lang}
 	for round := 0; round < 2; round++ {
 		purpose := "translate"

@@ -23,7 +23,10 @@ const MaxNarrativeRows = 50
 // model's narrative; ok is false when nothing usable was said, so the caller
 // falls back to the template narrative.
 func (l *LLMTranslator) Narrate(ctx context.Context, question string, reading Reading, res *semantic.Result, lang string, emit func(string)) (text string, ok bool, err error) {
-	msgs := l.narrativeMessages(question, reading, res, lang)
+	msgs, err := l.narrativeMessages(question, reading, res, lang)
+	if err != nil {
+		return "", false, err
+	}
 	check := newNumberCheck(res, reading)
 	var pending, said strings.Builder
 	failed := false
@@ -55,7 +58,7 @@ func (l *LLMTranslator) Narrate(ctx context.Context, question string, reading Re
 	return text, text != "", err
 }
 
-func (l *LLMTranslator) narrativeMessages(question string, reading Reading, res *semantic.Result, lang string) []ChatMessage {
+func (l *LLMTranslator) narrativeMessages(question string, reading Reading, res *semantic.Result, lang string) ([]ChatMessage, error) {
 	var cols []string
 	for _, c := range res.Columns {
 		cols = append(cols, fmt.Sprintf("%s (%s, %s%s)", c.Name, c.Title.In(lang), c.Role, map[bool]string{true: ", " + c.Unit, false: ""}[c.Unit != ""]))
@@ -66,7 +69,10 @@ func (l *LLMTranslator) narrativeMessages(question string, reading Reading, res 
 	}
 	var rb strings.Builder
 	for _, r := range rows {
-		b, _ := json.Marshal(r)
+		b, err := json.Marshal(r)
+		if err != nil { // a value JSON cannot hold (NaN): show it as Go prints it
+			b = []byte(fmt.Sprint(r))
+		}
 		rb.Write(b)
 		rb.WriteByte('\n')
 	}
@@ -75,8 +81,10 @@ func (l *LLMTranslator) narrativeMessages(question string, reading Reading, res 
 		"Columns": strings.Join(cols, "; "), "Rows": rb.String(), "MaxRows": MaxNarrativeRows, "RowCount": len(res.Rows),
 	}
 	var buf bytes.Buffer
-	narrativePrompt.Execute(&buf, data)
-	return []ChatMessage{{Role: "system", Content: buf.String()}, {Role: "user", Content: msg(lang, "请解释这个结果。", "Explain this result.")}}
+	if err := narrativePrompt.Execute(&buf, data); err != nil {
+		return nil, fmt.Errorf("narrative prompt %s: %w", PromptVersion, err)
+	}
+	return []ChatMessage{{Role: "system", Content: buf.String()}, {Role: "user", Content: msg(lang, "请解释这个结果。", "Explain this result.")}}, nil
 }
 
 // sentenceEnd finds the end of the first complete sentence in s, or -1.

@@ -53,11 +53,9 @@ func TemplateNarrative(m *semantic.Model, q *semantic.Query, res *semantic.Resul
 	}
 	var b strings.Builder
 	prefix := ""
-	if reading.Chips != nil {
-		for _, c := range reading.Chips {
-			if c.Kind == "time" {
-				prefix = c.Text
-			}
+	for _, c := range reading.Chips {
+		if c.Kind == "time" {
+			prefix = c.Text
 		}
 	}
 	if len(dimCols) == 0 && len(timeCols) == 0 {

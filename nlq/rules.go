@@ -174,7 +174,9 @@ func (r *Rules) Translate(question string, prev *semantic.Query, asOf semantic.D
 
 	ti := ResolveTime(q, asOf)
 	mentions := r.lex.link(ti.masked)
-	if m := futureRE.FindString(unlinked(ti.masked, mentions)); m != "" {
+	// restText is what no linked phrase explains: markers, and unknown words.
+	restText := unlinked(ti.masked, mentions)
+	if m := futureRE.FindString(restText); m != "" {
 		t.Refusal = &Refusal{Reason: "forecast", Message: msg(lang,
 			fmt.Sprintf("抱歉，我只能回答已经发生的数据，不能做「%s」这类预测。可以看看历史趋势，例如：", m),
 			fmt.Sprintf("Sorry, I can only report what has happened, not %q. You could look at the trend instead:", m)),
@@ -182,7 +184,6 @@ func (r *Rules) Translate(question string, prev *semantic.Query, asOf semantic.D
 		return t
 	}
 	rs := []rune(ti.masked)
-	restText := unlinked(ti.masked, mentions)
 
 	var metrics, dims []string
 	type valFilter struct {

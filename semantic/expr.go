@@ -1,6 +1,7 @@
 package semantic
 
 import (
+	"slices"
 	"strings"
 	"unicode"
 )
@@ -152,7 +153,7 @@ func (t token) isColumn() bool {
 func qualifiedTables(expr string, m *Model) []string {
 	var out []string
 	for _, t := range tokenize(expr) {
-		if t.isColumn() && t.qual != "" && !containsStr(out, t.qual) {
+		if t.isColumn() && t.qual != "" && !slices.Contains(out, t.qual) {
 			out = append(out, t.qual)
 		}
 	}
@@ -171,7 +172,7 @@ func exprTables(expr, base string) []string {
 		if q == "" {
 			q = base
 		}
-		if !containsStr(out, q) {
+		if !slices.Contains(out, q) {
 			out = append(out, q)
 		}
 	}
@@ -197,15 +198,6 @@ func renderExpr(expr, base string, d Dialect) string {
 		}
 	}
 	return strings.TrimSpace(b.String())
-}
-
-func containsStr(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // splitTop splits tokens at a keyword (AND, OR) outside parentheses.

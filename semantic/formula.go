@@ -2,6 +2,7 @@ package semantic
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 )
 
@@ -105,7 +106,7 @@ func (f *formula) metrics(out []string) []string {
 	if f == nil {
 		return out
 	}
-	if f.op == 0 && f.metric != "" && !containsStr(out, f.metric) {
+	if f.op == 0 && f.metric != "" && !slices.Contains(out, f.metric) {
 		out = append(out, f.metric)
 	}
 	return f.right.metrics(f.left.metrics(out))

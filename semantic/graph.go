@@ -1,5 +1,7 @@
 package semantic
 
+import "slices"
+
 // The join graph: tables are nodes, references are many-to-one edges. A
 // metric reaches a dimension when the dimension's table is reachable from
 // the metric's table along references (no fan-out), or from a table that
@@ -51,7 +53,7 @@ func (m *Model) children(table string) []string {
 	var out []string
 	for _, t := range m.Tables {
 		for _, r := range t.References {
-			if r.Table == table && !containsStr(out, t.Name) {
+			if r.Table == table && !slices.Contains(out, t.Name) {
 				out = append(out, t.Name)
 			}
 		}

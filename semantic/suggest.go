@@ -1,6 +1,7 @@
 package semantic
 
 import (
+	"slices"
 	"sort"
 	"strings"
 )
@@ -36,7 +37,7 @@ func closest(name string, candidates []string, n int) []string {
 	sort.SliceStable(out, func(a, b int) bool { return out[a].score < out[b].score })
 	var res []string
 	for _, s := range out {
-		if !containsStr(res, s.s) {
+		if !slices.Contains(res, s.s) {
 			res = append(res, s.s)
 		}
 		if len(res) == n {
@@ -104,7 +105,7 @@ func suggestNamed(word string, n int, item func(int) (string, []string, bool)) [
 	}
 	var out []string
 	for _, w := range closest(word, words, 10) {
-		if name := owner[strings.ToLower(w)]; !containsStr(out, name) {
+		if name := owner[strings.ToLower(w)]; !slices.Contains(out, name) {
 			out = append(out, name)
 		}
 	}

@@ -3,6 +3,7 @@ package semantic
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -125,7 +126,7 @@ var NamedRanges = []string{"all", "today", "this_week", "this_month", "this_quar
 	"last_7_days", "last_30_days", "last_90_days", "last_week", "last_month", "last_quarter", "last_year"}
 
 // IsNamedRange reports whether s is one of NamedRanges.
-func IsNamedRange(s string) bool { return containsStr(NamedRanges, s) }
+func IsNamedRange(s string) bool { return slices.Contains(NamedRanges, s) }
 
 // ResolveNamedRange turns a named range into dates relative to asOf; "all"
 // and unknown names give nil.

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"context"
 	"embed"
 	"encoding/json"
@@ -47,6 +48,7 @@ type Server struct {
 	log      *slog.Logger
 	opts     Options
 	metrics  *metrics
+	catalog  gin.H // GET /api/v1/model, built once
 
 	// ctx ends when the server shuts down: websocket asks stop with it.
 	ctx    context.Context
@@ -70,7 +72,7 @@ func NewServer(engine *nlq.Engine, store *Store, log *slog.Logger, opts Options)
 	opts.WS.defaults()
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &Server{engine: engine, store: store, examples: opts.Examples, log: log, opts: opts, metrics: newMetrics(),
-		ctx: ctx, cancel: cancel, wsOpen: map[*wsClient]struct{}{}}
+		catalog: catalog(engine, opts.TranslatorNote), ctx: ctx, cancel: cancel, wsOpen: map[*wsClient]struct{}{}}
 	if engine.LLM != nil {
 		observe := engine.LLM.OnCall
 		engine.LLM.OnCall = func(c nlq.LLMCall) {
@@ -213,7 +215,7 @@ func (s *Server) decode(c *gin.Context, v any) error {
 	if err != nil {
 		return err
 	}
-	dec := json.NewDecoder(strings.NewReader(string(data)))
+	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		return &apiError{Code: "bad_json", Message: "malformed JSON body: " + err.Error()}
@@ -341,8 +343,11 @@ type modelMetric struct {
 	DefaultTime string        `json:"default_range,omitempty"`
 }
 
-func (s *Server) handleModel(c *gin.Context) {
-	m := s.engine.Model
+// catalog describes every metric (with the dimensions that can split it,
+// found by compiling) and dimension. The model never changes while serving,
+// so it is built once.
+func catalog(e *nlq.Engine, translators string) gin.H {
+	m := e.Model
 	var metrics []modelMetric
 	for _, mt := range m.Metrics {
 		if mt.Hidden {
@@ -380,10 +385,11 @@ func (s *Server) handleModel(c *gin.Context) {
 		}
 		dims = append(dims, dd)
 	}
-	asOf := s.engine.AsOf
-	c.JSON(http.StatusOK, gin.H{"name": m.Name, "label": m.Label, "as_of": asOf, "metrics": metrics, "dimensions": dims,
-		"translators": s.opts.TranslatorNote})
+	return gin.H{"name": m.Name, "label": m.Label, "as_of": e.AsOf, "metrics": metrics, "dimensions": dims,
+		"translators": translators}
 }
+
+func (s *Server) handleModel(c *gin.Context) { c.JSON(http.StatusOK, s.catalog) }
 
 func (s *Server) handleConversations(c *gin.Context) {
 	list, err := s.store.Conversations(c.Request.Context(), 200)

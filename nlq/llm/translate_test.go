@@ -242,7 +242,10 @@ func TestPromptHoldsOnlyLinkedMetrics(t *testing.T) {
 	m := e.Model
 	e.LLM.Examples = nlq.NewExampleIndex([]nlq.Example{{Question: "上个月各渠道的加购率",
 		Query: &semantic.Query{Metrics: []string{"add_to_cart_rate"}, Dimensions: []string{"channel"}}}})
-	msgs, tools := e.LLM.Prompt("上个月各渠道的转化率怎么样", nil, semantic.D(2025, 12, 31))
+	msgs, tools, err := e.LLM.Prompt("上个月各渠道的转化率怎么样", nil, semantic.D(2025, 12, 31))
+	if err != nil {
+		t.Fatal(err)
+	}
 	system := msgs[0].Content
 	for _, want := range []string{"conversion_rate", "channel", "2025-11-01..2025-11-30", "上个月各渠道的加购率"} {
 		if !strings.Contains(system, want) {

@@ -238,10 +238,5 @@ func plain(v any, dbType string) any {
 	case duck.UUID:
 		return x.String()
 	}
-	if strings.HasPrefix(dbType, "DECIMAL") {
-		if f, ok := v.(float64); ok {
-			return f
-		}
-	}
 	return v
 }
