@@ -17,6 +17,9 @@ type CompileOptions struct {
 	// Rules are access rules: dimension filters applied to every metric, which
 	// no query can remove. A metric a rule cannot restrict is refused.
 	Rules []Filter
+	// Access is the asker's role with its row rules resolved: its rules are
+	// added to Rules, and what the role may not see is refused. nil sees all.
+	Access *Access
 	// Materialized names SQL-defined tables the engine has already computed
 	// into tables of the same name: the SQL reads them instead of a CTE.
 	Materialized []string
@@ -95,7 +98,11 @@ type compiler struct {
 // Compile validates q against the model and renders it to SQL. Validation
 // problems come back together as an ErrorList of *Error.
 func Compile(m *Model, q *Query, opts CompileOptions) (*Plan, error) {
-	c, err := m.validate(q, opts.Rules)
+	rules := opts.Rules
+	if opts.Access != nil {
+		rules = append(slices.Clone(rules), opts.Access.Rules...)
+	}
+	c, err := m.validate(q, rules, opts.Access)
 	if err != nil {
 		return nil, err
 	}
@@ -223,17 +230,23 @@ func (cp *compiler) tableRef(name string) string {
 
 // fromClause renders FROM and the joins a leaf's expressions need.
 func (cp *compiler) fromClause(l *leaf, from string) string {
-	lines := []string{"FROM " + from}
-	joined := map[string]bool{l.gtable: true}
+	return strings.Join(append([]string{"FROM " + from}, cp.joins(l.gtable, l.tables, l.strict)...), "\n")
+}
+
+// joins renders the JOIN clauses from table g to every table of tables:
+// inner joins along required references and towards strict tables.
+func (cp *compiler) joins(g string, tables, strict []string) []string {
+	var lines []string
+	joined := map[string]bool{g: true}
 	inner := map[string]bool{}
-	for _, t := range l.strict {
-		path, _ := cp.m.path(l.gtable, t)
+	for _, t := range strict {
+		path, _ := cp.m.path(g, t)
 		for _, j := range path {
 			inner[j.To] = true
 		}
 	}
-	for _, t := range l.tables {
-		path, _ := cp.m.path(l.gtable, t)
+	for _, t := range tables {
+		path, _ := cp.m.path(g, t)
 		for _, j := range path {
 			if joined[j.To] {
 				continue
@@ -248,7 +261,7 @@ func (cp *compiler) fromClause(l *leaf, from string) string {
 				kind, cp.tableRef(j.To), cp.q(j.To), cp.q(pk), cp.q(j.From), cp.q(j.Column)))
 		}
 	}
-	return strings.Join(lines, "\n")
+	return lines
 }
 
 // unitKeys are the grouping columns of a unit: the time bucket (when the
@@ -390,7 +403,18 @@ func (cp *compiler) firstRows(l *leaf) string {
 	for _, c := range t.PrimaryKey {
 		pk = append(pk, cp.q(t.Name)+"."+cp.q(c))
 	}
-	cp.addCTE(name, cp.d.FirstRows(from, cp.q(l.gtable), renderExpr(l.mt.FirstPer, l.gtable, cp.d), l.time, pk, l.filter))
+	// Access rules apply before first rows are chosen: a user's "first
+	// order" is the first among the rows they may see.
+	where := l.filter
+	if len(l.ruleWhere) > 0 {
+		conds := l.ruleWhere
+		if where != "" {
+			conds = append([]string{parenthesize(where)}, conds...)
+		}
+		where = strings.Join(conds, " AND ")
+	}
+	joins := strings.Join(cp.joins(l.gtable, l.ruleTables, l.ruleStrict), "\n")
+	cp.addCTE(name, cp.d.FirstRows(from, cp.q(l.gtable), joins, renderExpr(l.mt.FirstPer, l.gtable, cp.d), l.time, pk, where))
 	return name
 }
 

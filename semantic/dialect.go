@@ -31,8 +31,8 @@ type Dialect interface {
 	Contains(expr, param string) string
 	// FirstRows selects, from a table reference (from, aliased alias), each
 	// entity's first row by time and then primary key, among rows matching
-	// where ("" for all).
-	FirstRows(from, alias, entity, time string, pk []string, where string) string
+	// where ("" for all); joins (may be "") are JOIN clauses where reads.
+	FirstRows(from, alias, joins, entity, time string, pk []string, where string) string
 }
 
 // DuckDB is the dialect of DuckDB 1.x.
@@ -97,16 +97,20 @@ func (duckDialect) Contains(expr, param string) string {
 	return fmt.Sprintf("contains(%s, %s)", expr, param)
 }
 
-func (d duckDialect) FirstRows(from, alias, entity, time string, pk []string, where string) string {
+func (d duckDialect) FirstRows(from, alias, joins, entity, time string, pk []string, where string) string {
 	cond := ""
 	if where != "" {
 		cond = "\n  WHERE " + where
 	}
+	inner := from
+	if joins != "" {
+		inner += "\n  " + strings.ReplaceAll(joins, "\n", "\n  ")
+	}
 	if len(pk) == 1 {
 		// A semi-join on the first key per entity is faster than a window.
 		return fmt.Sprintf("SELECT *\nFROM %s\nWHERE %s IN (\n  SELECT arg_min(%s, (%s, %s))\n  FROM %s%s\n  GROUP BY %s\n)",
-			from, pk[0], pk[0], time, pk[0], from, cond, entity)
+			from, pk[0], pk[0], time, pk[0], inner, cond, entity)
 	}
-	return fmt.Sprintf("SELECT *\nFROM %s%s\nQUALIFY row_number() OVER (PARTITION BY %s ORDER BY %s, %s) = 1",
-		from, strings.ReplaceAll(cond, "\n  ", "\n"), entity, time, strings.Join(pk, ", "))
+	return fmt.Sprintf("SELECT %s.*\nFROM %s%s\nQUALIFY row_number() OVER (PARTITION BY %s ORDER BY %s, %s) = 1",
+		alias, strings.ReplaceAll(inner, "\n  ", "\n"), strings.ReplaceAll(cond, "\n  ", "\n"), entity, time, strings.Join(pk, ", "))
 }

@@ -21,6 +21,10 @@ const (
 	CodeBadLimit         = "bad_limit"
 	CodeBadShare         = "bad_share"
 	CodeDuplicate        = "duplicate"
+	// Access: what the asker's role may not see, or cannot be resolved.
+	CodeNotPermitted     = "not_permitted"
+	CodeUnknownRole      = "unknown_role"
+	CodeMissingAttribute = "missing_attribute"
 )
 
 // Error is one problem with a query: where it is (a JSON path such as

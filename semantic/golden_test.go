@@ -1,6 +1,7 @@
 package semantic_test
 
 import (
+	"encoding/json"
 	"errors"
 	"flag"
 	"os"
@@ -40,12 +41,18 @@ func TestCompileGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var query []byte
+			var query, access, rules []byte
 			for _, f := range ar.Files {
-				if f.Name == "query.json" {
+				switch f.Name {
+				case "query.json":
 					query = f.Data
+				case "access.json":
+					access = f.Data
+				case "rules.json":
+					rules = f.Data
 				}
 			}
+			opts := compileOptions(t, m, access, rules)
 			if query == nil {
 				t.Fatal("no query.json section")
 			}
@@ -53,7 +60,7 @@ func TestCompileGolden(t *testing.T) {
 			q, err := semantic.ParseQuery(query)
 			var plan *semantic.Plan
 			if err == nil {
-				plan, err = semantic.Compile(m, q, semantic.CompileOptions{})
+				plan, err = semantic.Compile(m, q, opts)
 			}
 			if err != nil {
 				name, got = "error", errorText(err)
@@ -61,7 +68,14 @@ func TestCompileGolden(t *testing.T) {
 				got = plan.DisplaySQL() + "\n"
 			}
 			if *update {
-				ar.Files = []txtar.File{{Name: "query.json", Data: query}, {Name: name, Data: []byte(got)}}
+				ar.Files = []txtar.File{{Name: "query.json", Data: query}}
+				if access != nil {
+					ar.Files = append(ar.Files, txtar.File{Name: "access.json", Data: access})
+				}
+				if rules != nil {
+					ar.Files = append(ar.Files, txtar.File{Name: "rules.json", Data: rules})
+				}
+				ar.Files = append(ar.Files, txtar.File{Name: name, Data: []byte(got)})
 				if err := os.WriteFile(file, txtar.Format(ar), 0o644); err != nil {
 					t.Fatal(err)
 				}
@@ -82,6 +96,33 @@ func TestCompileGolden(t *testing.T) {
 			}
 		})
 	}
+}
+
+// compileOptions reads an archive's optional access.json ({"role",
+// "attrs"}: a role of the model for a user) and rules.json (raw rule filters).
+func compileOptions(t *testing.T, m *semantic.Model, access, rules []byte) semantic.CompileOptions {
+	t.Helper()
+	var opts semantic.CompileOptions
+	if access != nil {
+		var a struct {
+			Role  string            `json:"role"`
+			Attrs map[string]string `json:"attrs"`
+		}
+		if err := json.Unmarshal(access, &a); err != nil {
+			t.Fatalf("access.json: %v", err)
+		}
+		acc, err := m.Access(a.Role, a.Attrs)
+		if err != nil {
+			t.Fatalf("access.json: %v", err)
+		}
+		opts.Access = acc
+	}
+	if rules != nil {
+		if err := json.Unmarshal(rules, &opts.Rules); err != nil {
+			t.Fatalf("rules.json: %v", err)
+		}
+	}
+	return opts
 }
 
 func errorText(err error) string {

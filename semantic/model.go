@@ -77,6 +77,7 @@ type Model struct {
 	Dimensions []*Dimension
 	Metrics    []*Metric
 
+	roles   []*Role
 	tables  map[string]*Table
 	dims    map[string]*Dimension
 	metrics map[string]*Metric
@@ -253,6 +254,7 @@ type rawModel struct {
 	Tables       yaml.Node `yaml:"tables"`
 	Dimensions   yaml.Node `yaml:"dimensions"`
 	Metrics      yaml.Node `yaml:"metrics"`
+	Access       yaml.Node `yaml:"access"`
 }
 
 type rawTable struct {
@@ -380,6 +382,7 @@ func ParseModel(file string, data []byte) (*Model, error) {
 		m.metrics[name] = mt
 	})
 	p.check(m)
+	p.parseAccess(m, &raw.Access)
 	if len(p.errs) > 0 {
 		return nil, p.errs
 	}

@@ -26,6 +26,11 @@ type leaf struct {
 	// strict lists tables whose NULL rows the filters reject anyway, so
 	// joins towards them may be inner joins.
 	strict []string
+	// ruleWhere are the access rules among where, and ruleTables the tables
+	// they read: a first-rows CTE applies them before choosing first rows.
+	ruleWhere  []string
+	ruleTables []string
+	ruleStrict []string
 }
 
 // key is one grouping column of a unit: its output name and expression.
@@ -77,6 +82,14 @@ func (cp *compiler) planLeaves() ([]*leaf, error) {
 // aggregation does not double count.
 func (cp *compiler) bindLeaf(top, mt *Metric, errs *ErrorList) *leaf {
 	candidates := append([]string{mt.Table}, cp.m.children(mt.Table)...)
+	// Access rules never move a metric to a finer table by themselves: that
+	// would change what the metric counts. A metric the rules cannot
+	// restrict on its own table is refused.
+	if cp.hasRules() {
+		if _, _, ok := cp.bindParts(mt, mt.Table, mt.Table, mt.Expr, false); ok {
+			candidates = candidates[:1]
+		}
+	}
 	for _, g := range candidates {
 		if l := cp.tryBind(mt, g); l != nil {
 			return l
@@ -113,6 +126,10 @@ func (cp *compiler) bindLeaf(top, mt *Metric, errs *ErrorList) *leaf {
 	return nil
 }
 
+func (cp *compiler) hasRules() bool {
+	return slices.ContainsFunc(cp.c.dimFilters, func(f dimFilter) bool { return f.rule })
+}
+
 func (cp *compiler) unreachable(errs *ErrorList, path string, d *Dimension, top, mt *Metric) {
 	via := ""
 	if top != mt {
@@ -134,6 +151,43 @@ func (cp *compiler) reachableDims(mt *Metric) []string {
 	return out
 }
 
+// bindPart is an expression to bind with the table its bare columns are on.
+type bindPart struct{ expr, base string }
+
+// bindParts binds the query's dimensions and filters, then the metric's own
+// expressions, for a metric of table mt aggregated from table g; ok is false
+// when one of them cannot be reached from g. With rules false the access
+// rules are left out (to see whether the question alone needs a fan-out).
+func (cp *compiler) bindParts(mt *Metric, g, exprBase, expr string, rules bool) (parts []bindPart, tables []string, ok bool) {
+	for _, d := range cp.c.dims {
+		e, base, ok := cp.bindDim(d, mt.Table, g)
+		if !ok {
+			return nil, nil, false
+		}
+		parts = append(parts, bindPart{e, base})
+	}
+	for _, f := range cp.c.dimFilters {
+		if f.rule && !rules {
+			continue
+		}
+		e, base, ok := cp.bindDim(f.dim, mt.Table, g)
+		if !ok {
+			return nil, nil, false
+		}
+		parts = append(parts, bindPart{e, base})
+	}
+	own := []bindPart{{expr, exprBase}, {mt.Filter, mt.Table}, {mt.Time, mt.Table}, {mt.Entity, mt.Table}, {mt.Event, mt.Table}}
+	parts = append(parts, own...)
+	for _, p := range parts {
+		for _, t := range exprTables(cp.sub(p.expr), p.base) {
+			if !slices.Contains(tables, t) {
+				tables = append(tables, t)
+			}
+		}
+	}
+	return parts, tables, cp.m.reachesAll(g, tables)
+}
+
 func (cp *compiler) tryBind(mt *Metric, g string) *leaf {
 	l := &leaf{mt: mt, gtable: g, agg: mt.Agg, expr: mt.Expr}
 	exprBase := mt.Table
@@ -151,40 +205,27 @@ func (cp *compiler) tryBind(mt *Metric, g string) *leaf {
 		}
 	}
 	// Check everything is reachable from g before rendering (which binds parameters).
-	type part struct{ expr, base string }
-	var parts []part
-	for _, d := range cp.c.dims {
-		expr, base, ok := cp.bindDim(d, mt.Table, g)
-		if !ok {
-			return nil
-		}
-		parts = append(parts, part{expr, base})
-	}
-	for _, f := range cp.c.dimFilters {
-		expr, base, ok := cp.bindDim(f.dim, mt.Table, g)
-		if !ok {
-			return nil
-		}
-		parts = append(parts, part{expr, base})
-	}
-	own := []part{{l.expr, exprBase}, {mt.Filter, mt.Table}, {mt.Time, mt.Table}, {mt.Entity, mt.Table}, {mt.Event, mt.Table}}
-	for _, p := range append(parts, own...) {
-		for _, t := range exprTables(cp.sub(p.expr), p.base) {
-			if !slices.Contains(l.tables, t) {
-				l.tables = append(l.tables, t)
-			}
-		}
-	}
-	if !cp.m.reachesAll(g, l.tables) {
+	parts, tables, ok := cp.bindParts(mt, g, exprBase, l.expr, true)
+	if !ok {
 		return nil
 	}
-	render := func(p part) string { return renderExpr(cp.sub(p.expr), p.base, cp.d) }
+	l.tables = tables
+	own := parts[len(parts)-5:]
+	render := func(p bindPart) string { return renderExpr(cp.sub(p.expr), p.base, cp.d) }
 	for i, d := range cp.c.dims {
 		l.keys = append(l.keys, key{name: d.Name, expr: render(parts[i])})
 	}
 	for i, f := range cp.c.dimFilters {
 		p := parts[len(cp.c.dims)+i]
-		l.where = append(l.where, cp.filterSQL(render(p), f.op, f.values))
+		cond := cp.filterSQL(render(p), f.op, f.values)
+		l.where = append(l.where, cond)
+		if f.rule {
+			l.ruleWhere = append(l.ruleWhere, cond)
+			l.ruleTables = append(l.ruleTables, exprTables(cp.sub(p.expr), p.base)...)
+			if f.op == "in" && !slices.Contains(f.values, nil) {
+				l.ruleStrict = append(l.ruleStrict, exprTables(cp.sub(p.expr), p.base)...)
+			}
+		}
 		if f.op != "not_in" && f.op != "ne" && !slices.Contains(f.values, nil) {
 			l.strict = append(l.strict, exprTables(cp.sub(p.expr), p.base)...)
 		}

@@ -35,9 +35,12 @@ var filterArity = map[string][2]int{
 }
 
 // validate resolves every name in q and collects every problem at once.
-func (m *Model) validate(q *Query, rules []Filter) (*checked, error) {
+func (m *Model) validate(q *Query, rules []Filter, access *Access) (*checked, error) {
 	var errs ErrorList
 	c := &checked{q: q}
+	if access != nil {
+		access.check(c, q, &errs)
+	}
 	if len(q.Metrics) == 0 {
 		errs.add("metrics", CodeEmptyQuery, "the query names no metric")
 	}
