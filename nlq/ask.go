@@ -34,11 +34,14 @@ type Turn struct {
 }
 
 // Conversations stores conversations; the server's store is persistent.
+// Every conversation has an owner (a user id, "" when no one is signed in);
+// another owner's conversation must fail as not found, never be read or
+// appended to.
 type Conversations interface {
 	// Turns returns a conversation's turns, oldest first (none for a new id).
-	Turns(ctx context.Context, id string) ([]Turn, error)
-	// Append adds a turn, creating the conversation if needed.
-	Append(ctx context.Context, id string, t Turn) error
+	Turns(ctx context.Context, owner, id string) ([]Turn, error)
+	// Append adds a turn, creating the conversation for owner if needed.
+	Append(ctx context.Context, owner, id string, t Turn) error
 }
 
 // MemoryConversations keeps conversations in memory (the CLI and tests).
@@ -52,16 +55,16 @@ func NewMemoryConversations() *MemoryConversations {
 	return &MemoryConversations{turns: map[string][]Turn{}}
 }
 
-func (s *MemoryConversations) Turns(_ context.Context, id string) ([]Turn, error) {
+func (s *MemoryConversations) Turns(_ context.Context, owner, id string) ([]Turn, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return append([]Turn(nil), s.turns[id]...), nil
+	return append([]Turn(nil), s.turns[owner+"\x00"+id]...), nil
 }
 
-func (s *MemoryConversations) Append(_ context.Context, id string, t Turn) error {
+func (s *MemoryConversations) Append(_ context.Context, owner, id string, t Turn) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.turns[id] = append(s.turns[id], t)
+	s.turns[owner+"\x00"+id] = append(s.turns[owner+"\x00"+id], t)
 	return nil
 }
 
@@ -77,6 +80,10 @@ type AskRequest struct {
 	ConversationID string
 	// AsOf overrides the engine's as-of date.
 	AsOf semantic.Date
+	// Owner is the asker's user id: conversations are the owner's alone.
+	Owner string
+	// Scope is what the asker may see; nil sees everything.
+	Scope *Scope
 }
 
 // Answer is everything about one answered question: the /api/v1/ask shape.
@@ -110,8 +117,6 @@ type Engine struct {
 	Conversations Conversations
 	// AsOf is the default as-of date; zero means the model's, else today.
 	AsOf semantic.Date
-	// AccessRules restrict every query (row filters of the asker's role).
-	AccessRules []semantic.Filter
 	Logger      *slog.Logger
 
 	// LLM, when set, reads what the rules cannot read with full confidence
@@ -129,14 +134,15 @@ type Engine struct {
 	Materialized []string
 }
 
-// CompileOptions are the options every compile of this engine uses.
-func (e *Engine) CompileOptions(asOf semantic.Date) semantic.CompileOptions {
-	return semantic.CompileOptions{AsOf: asOf, Rules: e.AccessRules, Materialized: e.Materialized}
+// CompileOptions are the options every compile of this engine uses for an
+// asker of the given scope (nil sees everything).
+func (e *Engine) CompileOptions(asOf semantic.Date, scope *Scope) semantic.CompileOptions {
+	return semantic.CompileOptions{AsOf: asOf, Access: scope.access(), Materialized: e.Materialized}
 }
 
-// NewConversationID returns a random conversation id.
+// NewConversationID returns a random conversation id (128 bits, not guessable).
 func NewConversationID() string {
-	b := make([]byte, 8)
+	b := make([]byte, 16)
 	rand.Read(b)
 	return hex.EncodeToString(b)
 }
@@ -168,7 +174,7 @@ func (e *Engine) Ask(ctx context.Context, req AskRequest, emit func(Event)) (*An
 	if req.ConversationID == "" {
 		req.ConversationID = NewConversationID()
 	}
-	turns, err := e.Conversations.Turns(ctx, req.ConversationID)
+	turns, err := e.Conversations.Turns(ctx, req.Owner, req.ConversationID)
 	if err != nil {
 		return nil, fmt.Errorf("load conversation: %w", err)
 	}
@@ -185,7 +191,7 @@ func (e *Engine) Ask(ctx context.Context, req AskRequest, emit func(Event)) (*An
 	for _, t := range turns {
 		history = append(history, t.Question)
 	}
-	tr, translator := e.translate(ctx, req.Question, prev, asOf, history)
+	tr, translator := e.translate(ctx, req.Question, prev, asOf, req.Scope, history)
 	if n := len(turns); n > 0 && turns[n-1].Partial != nil {
 		tr.Complete(turns[n-1].Partial)
 	}
@@ -195,7 +201,7 @@ func (e *Engine) Ask(ctx context.Context, req AskRequest, emit func(Event)) (*An
 	finish := func() (*Answer, error) {
 		timings["total"] = time.Since(start).Milliseconds()
 		turn.Answer = ans.Answer
-		if err := e.Conversations.Append(ctx, req.ConversationID, turn); err != nil {
+		if err := e.Conversations.Append(ctx, req.Owner, req.ConversationID, turn); err != nil {
 			return nil, fmt.Errorf("save conversation: %w", err)
 		}
 		return ans, nil
@@ -216,20 +222,40 @@ func (e *Engine) Ask(ctx context.Context, req AskRequest, emit func(Event)) (*An
 		emit(Event{"clarify", tr.Clarify})
 		return finish()
 	}
+	// What lies outside the asker's rows or role gets no numbers and says so.
+	refuse := func(reason, message string) (*Answer, error) {
+		ans.Refusal = &Refusal{Reason: reason, Message: message}
+		ans.Answer = message
+		ans.Query = tr.Query
+		ans.Clarification = &Clarification{Message: message}
+		emit(Event{"clarify", ans.Clarification})
+		return finish()
+	}
+	scopeNotes, serr := req.Scope.Check(e.Model, tr.Query, tr.Lang)
+	if serr != nil {
+		return refuse(RefusalOutOfScope, serr.Message)
+	}
 
 	t0 = time.Now()
-	plan, err := semantic.Compile(e.Model, tr.Query, e.CompileOptions(asOf))
+	plan, err := semantic.Compile(e.Model, tr.Query, e.CompileOptions(asOf, req.Scope))
 	lap("compile", t0)
 	if err != nil {
 		var list semantic.ErrorList
 		if !errors.As(err, &list) {
 			return nil, err
 		}
-		ans.Clarification = e.validationClarification(list, tr.Lang)
+		if m := notPermitted(e.Model, req.Scope, tr.Query, tr.Lang); m != "" {
+			return refuse(RefusalNotPermitted, m)
+		}
+		ans.Clarification = e.validationClarification(list, tr.Lang, req.Scope)
 		ans.Answer = ans.Clarification.Message
 		ans.Query = tr.Query
 		emit(Event{"clarify", ans.Clarification})
 		return finish()
+	}
+	if note := req.Scope.Note(tr.Lang); note != "" {
+		ans.Notes = append(append(ans.Notes, scopeNotes...), note)
+		tr.Notes = ans.Notes
 	}
 	reading := Read(e.Model, tr.Query, tr.Lang)
 	ans.Query, ans.Reading = tr.Query, &reading
@@ -255,12 +281,13 @@ func (e *Engine) Ask(ctx context.Context, req AskRequest, emit func(Event)) (*An
 	t0 = time.Now()
 	ans.Answer = e.narrate(ctx, req.Question, tr, res, reading, emit)
 	lap("narrative", t0)
-	ans.Suggestions = e.suggest(tr.Query, tr.Lang)
+	ans.Suggestions = e.suggest(tr.Query, tr.Lang, req.Scope)
 	return finish()
 }
 
 // suggest offers follow-ups: a split not yet used, a comparison, a trend.
-func (e *Engine) suggest(q *semantic.Query, lang string) []string {
+// Probes compile with the asker's scope, so no hidden split is offered.
+func (e *Engine) suggest(q *semantic.Query, lang string, scope *Scope) []string {
 	var out []string
 	for _, d := range e.Model.Dimensions {
 		if len(out) == 2 {
@@ -272,7 +299,7 @@ func (e *Engine) suggest(q *semantic.Query, lang string) []string {
 		probe := q.Clone()
 		probe.Dimensions = append(probe.Dimensions, d.Name)
 		probe.Order, probe.Limit = nil, 0
-		if _, err := semantic.Compile(e.Model, probe, semantic.CompileOptions{}); err == nil {
+		if _, err := semantic.Compile(e.Model, probe, semantic.CompileOptions{Access: scope.access()}); err == nil {
 			out = append(out, msg(lang, "按"+d.Label.Zh+"看", "by "+strings.ToLower(d.Label.En)))
 		}
 	}
@@ -288,7 +315,7 @@ func (e *Engine) suggest(q *semantic.Query, lang string) []string {
 // translate routes a question: a confirmed example, else the rules when they
 // read it with full confidence (fast and free), else the LLM, falling back
 // to the rules' reading or a clarification when the LLM fails or is slow.
-func (e *Engine) translate(ctx context.Context, question string, prev *semantic.Query, asOf semantic.Date, history []string) (*Translation, string) {
+func (e *Engine) translate(ctx context.Context, question string, prev *semantic.Query, asOf semantic.Date, scope *Scope, history []string) (*Translation, string) {
 	if e.Examples != nil {
 		if ex := e.Examples.Exact(question); ex != nil && ex.Query != nil {
 			return &Translation{Query: ex.Query, Lang: detectLang(question), Confident: true}, "memory"
@@ -298,13 +325,18 @@ func (e *Engine) translate(ctx context.Context, question string, prev *semantic.
 	if e.LLM == nil || tr.Refusal != nil || tr.Query != nil && tr.Confident {
 		return tr, "rules"
 	}
+	// A question naming a value outside the asker's rows is refused before
+	// the LLM: no hidden value reaches the model.
+	if _, serr := scope.Check(e.Model, tr.Query, tr.Lang); serr != nil {
+		return tr, "rules"
+	}
 	timeout := e.LLMTimeout
 	if timeout == 0 {
 		timeout = 20 * time.Second
 	}
 	lctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	lt, err := e.LLM.Translate(lctx, question, prev, asOf, e.AccessRules, history...)
+	lt, err := e.LLM.Translate(lctx, question, prev, asOf, scope, history...)
 	if err != nil {
 		e.log().Warn("llm translation failed, using the rules", "err", err)
 		tr.Notes = append(tr.Notes, msg(tr.Lang, "大模型暂不可用，按规则理解", "the LLM was unavailable; read by rules"))
@@ -354,14 +386,20 @@ func (e *Engine) narrate(ctx context.Context, question string, tr *Translation, 
 
 // validationClarification turns compile errors into a clarification that
 // says what cannot be done and offers what can.
-func (e *Engine) validationClarification(list semantic.ErrorList, lang string) *Clarification {
+func (e *Engine) validationClarification(list semantic.ErrorList, lang string, scope *Scope) *Clarification {
 	first := list[0]
 	c := &Clarification{Message: msg(lang, "这个问题暂时无法按所理解的方式回答：", "I cannot answer that as understood: ") + first.Error()}
 	for _, s := range first.Suggestions {
 		label := s
 		if d := e.Model.Dimension(s); d != nil {
+			if !scope.DimensionVisible(s) {
+				continue
+			}
 			label = d.Label.In(lang)
 		} else if mt := e.Model.Metric(s); mt != nil {
+			if !scope.MetricVisible(s) {
+				continue
+			}
 			label = mt.Label.In(lang)
 		}
 		c.Options = append(c.Options, Option{Label: label, Question: msg(lang, "按"+label+"看", "by "+label)})

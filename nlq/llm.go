@@ -118,6 +118,9 @@ type translateInput struct {
 	ti       TimeInfo
 	ranges   map[string]*semantic.DateRange
 	history  []string
+	// scope limits the metrics, dimensions, values and examples the prompt
+	// and the tool schema hold to what the asker may see.
+	scope *Scope
 }
 
 // Prompt builds the messages and tool for a question, without calling the
@@ -163,29 +166,42 @@ type promptExample struct{ Question, Query string }
 func (l *LLMTranslator) linked(in translateInput) (metrics []string, dims []string, values map[string][]string) {
 	values = map[string][]string{}
 	mentions := l.Lex.link(in.ti.masked)
+	addMetric := func(name string) {
+		if in.scope.MetricVisible(name) {
+			metrics = appendNew(metrics, name)
+		}
+	}
+	addDim := func(name string) {
+		if in.scope.DimensionVisible(name) {
+			dims = appendNew(dims, name)
+		}
+	}
 	for _, m := range mentions {
 		ms, ds, vs := m.split()
 		for _, name := range ms {
-			metrics = appendNew(metrics, name)
+			addMetric(name)
 		}
 		for _, name := range ds {
-			dims = appendNew(dims, name)
+			addDim(name)
 		}
 		for _, v := range vs {
-			dims = appendNew(dims, v.name)
+			if !in.scope.DimensionVisible(v.name) || !in.scope.ValueVisible(l.Model, v.name, v.value) {
+				continue
+			}
+			addDim(v.name)
 			values[v.name] = appendNew(values[v.name], v.value)
 		}
 	}
 	if in.prev != nil {
 		for _, m := range in.prev.Metrics {
-			metrics = appendNew(metrics, m)
+			addMetric(m)
 		}
 		for _, d := range in.prev.Dimensions {
-			dims = appendNew(dims, d)
+			addDim(d)
 		}
 		for _, f := range in.prev.Filters {
 			if f.Dimension != "" {
-				dims = appendNew(dims, f.Dimension)
+				addDim(f.Dimension)
 			}
 		}
 	}
@@ -195,14 +211,14 @@ func (l *LLMTranslator) linked(in translateInput) (metrics []string, dims []stri
 			break
 		}
 		if !mt.Hidden && len(mentions) == 0 {
-			metrics = appendNew(metrics, mt.Name)
+			addMetric(mt.Name)
 		}
 	}
 	for _, d := range l.Model.Dimensions {
 		if len(dims) >= 3 {
 			break
 		}
-		dims = appendNew(dims, d.Name)
+		addDim(d.Name)
 	}
 	return metrics, dims, values
 }
@@ -238,7 +254,9 @@ func (l *LLMTranslator) prompt(in translateInput) ([]ChatMessage, []ToolSpec, er
 		}
 		if len(vs) == 0 && len(d.Values) > 0 && len(d.Values) <= 12 {
 			for _, v := range d.Values {
-				vs = append(vs, fmt.Sprintf("%s (%s)", v.Value, v.Label(in.lang)))
+				if in.scope.ValueVisible(l.Model, d.Name, v.Value) {
+					vs = append(vs, fmt.Sprintf("%s (%s)", v.Value, v.Label(in.lang)))
+				}
 			}
 		}
 		pd.Values = strings.Join(vs, ", ")
@@ -261,7 +279,13 @@ func (l *LLMTranslator) prompt(in translateInput) ([]ChatMessage, []ToolSpec, er
 		data.History = in.history
 	}
 	if l.Examples != nil {
-		for _, ex := range l.Examples.Similar(in.question, 3) {
+		for _, ex := range l.Examples.Similar(in.question, 6) {
+			if len(data.Examples) == 3 {
+				break
+			}
+			if !in.scope.Allows(l.Model, ex.Query) {
+				continue // an example the asker could not run tells the model what they may not see
+			}
 			b, _ := json.Marshal(ex.Query)
 			data.Examples = append(data.Examples, promptExample{ex.Question, string(b)})
 		}
@@ -279,12 +303,14 @@ func (l *LLMTranslator) prompt(in translateInput) ([]ChatMessage, []ToolSpec, er
 func (l *LLMTranslator) tools(in translateInput) []ToolSpec {
 	var metrics, dims []string
 	for _, mt := range l.Model.Metrics {
-		if !mt.Hidden {
+		if !mt.Hidden && in.scope.MetricVisible(mt.Name) {
 			metrics = append(metrics, mt.Name)
 		}
 	}
 	for _, d := range l.Model.Dimensions {
-		dims = append(dims, d.Name)
+		if in.scope.DimensionVisible(d.Name) {
+			dims = append(dims, d.Name)
+		}
 	}
 	ranges := []string{rangeAll}
 	for _, id := range []string{rangeAsked, rangePrevious, rangeDefault} {
@@ -412,9 +438,11 @@ func (in translateInput) toQuery(a toolArgs) (*semantic.Query, error) {
 // back once with the errors; a second failure becomes a clarification. A
 // query that passed validation is returned as the model wrote it.
 // history holds the conversation's earlier questions, oldest first.
-func (l *LLMTranslator) Translate(ctx context.Context, question string, prev *semantic.Query, asOf semantic.Date, rules []semantic.Filter, history ...string) (*Translation, error) {
+// scope (nil for everything) limits what the prompt and tools hold, and the
+// query is validated under it.
+func (l *LLMTranslator) Translate(ctx context.Context, question string, prev *semantic.Query, asOf semantic.Date, scope *Scope, history ...string) (*Translation, error) {
 	in := l.input(question, prev, asOf)
-	in.history = history
+	in.history, in.scope = history, scope
 	msgs, tools, err := l.prompt(in)
 	if err != nil {
 		return nil, err
@@ -456,7 +484,7 @@ func (l *LLMTranslator) Translate(ctx context.Context, question string, prev *se
 			verr = &semantic.Error{Code: semantic.CodeBadJSON, Message: "the arguments are not valid JSON for semantic_query: " + err.Error()}
 		} else if q, err := in.toQuery(args); err != nil {
 			verr = err
-		} else if _, err := semantic.Compile(l.Model, q, semantic.CompileOptions{AsOf: asOf, Rules: rules}); err != nil {
+		} else if _, err := semantic.Compile(l.Model, q, semantic.CompileOptions{AsOf: asOf, Access: scope.access()}); err != nil {
 			verr = err
 		} else {
 			t.Query = q

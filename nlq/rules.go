@@ -93,10 +93,19 @@ type Option struct {
 
 // Refusal is a polite no, for questions the model cannot answer.
 type Refusal struct {
-	Reason   string   `json:"reason"` // write, out_of_scope, chitchat
+	// Reason is write, out_of_scope, chitchat, or for access: outside_access
+	// (a value outside the asker's rows) or not_permitted (what the role
+	// may not see).
+	Reason   string   `json:"reason"`
 	Message  string   `json:"message"`
 	Examples []string `json:"examples,omitempty"`
 }
+
+// Refusal reasons of access.
+const (
+	RefusalOutOfScope   = "outside_access"
+	RefusalNotPermitted = "not_permitted"
+)
 
 // Rules is the offline translator: it reads questions with the model's
 // vocabulary and a fixed grammar of Chinese and English BI phrasing.

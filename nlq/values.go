@@ -2,6 +2,7 @@ package nlq
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/wenshu-bi/wenshu/semantic"
@@ -13,9 +14,20 @@ const MaxValuesPerDimension = 2000
 // LoadValues reads every dimension's distinct text values from the data,
 // capped per dimension, for linking question words to filters.
 func LoadValues(ctx context.Context, m *semantic.Model, r Runner) (map[string][]string, error) {
+	return loadValues(ctx, m, r, semantic.CompileOptions{}, MaxValuesPerDimension)
+}
+
+// loadValues reads up to limit values of every dimension under opts (its
+// access rules restrict the rows).
+func loadValues(ctx context.Context, m *semantic.Model, r Runner, opts semantic.CompileOptions, limit int) (map[string][]string, error) {
 	out := map[string][]string{}
 	for _, d := range m.Dimensions {
-		plan, err := semantic.ValuesPlan(m, d.Name, MaxValuesPerDimension, semantic.CompileOptions{})
+		plan, err := semantic.ValuesPlan(m, d.Name, limit, opts)
+		var se *semantic.Error
+		if errors.As(err, &se) && se.Code == semantic.CodeUnreachable {
+			out[d.Name] = []string{} // no row of the scope reaches it: nothing is visible
+			continue
+		}
 		if err != nil {
 			return nil, err
 		}

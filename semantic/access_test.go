@@ -6,7 +6,6 @@ import (
 	"testing"
 )
 
-
 func TestParseAccess(t *testing.T) {
 	src := strings.Replace(tinyModel, "tables:\n", "tables:\n  footfall:\n    primary_key: visit_id\n", 1) + `  visits:
     label: 到访

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"crypto/subtle"
 	"net/http"
 	"strings"
 	"time"
@@ -30,7 +29,7 @@ func (s *Server) handleFeedback(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	conv, err := s.store.Conversation(c.Request.Context(), body.ConversationID)
+	conv, err := s.store.Conversation(c.Request.Context(), principal(c).UserID, body.ConversationID)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -62,8 +61,7 @@ type exampleBody struct {
 }
 
 func (s *Server) handleAddExample(c *gin.Context) {
-	if !s.admin(c) {
-		s.fail(c, &apiError{Code: "forbidden", Message: "adding examples needs the admin token"})
+	if !s.requireAdmin(c) {
 		return
 	}
 	var body exampleBody
@@ -86,16 +84,27 @@ func (s *Server) handleAddExample(c *gin.Context) {
 	c.JSON(http.StatusCreated, gin.H{"stored": true})
 }
 
+// handleExamples lists the confirmed examples the asker could run: an
+// example naming what their role may not see, or rows outside theirs, is
+// left out.
 func (s *Server) handleExamples(c *gin.Context) {
+	scope, err := s.scope(c.Request.Context(), principal(c))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
 	list, err := s.store.Examples(c.Request.Context())
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	if list == nil {
-		list = []nlq.Example{}
+	out := []nlq.Example{}
+	for _, e := range list {
+		if scope.Allows(s.engine.Model, e.Query) {
+			out = append(out, e)
+		}
 	}
-	c.JSON(http.StatusOK, gin.H{"examples": list})
+	c.JSON(http.StatusOK, gin.H{"examples": out})
 }
 
 func (s *Server) addExample(c *gin.Context, e nlq.Example) error {
@@ -108,11 +117,3 @@ func (s *Server) addExample(c *gin.Context, e nlq.Example) error {
 	return nil
 }
 
-// admin checks the admin token when one is configured.
-func (s *Server) admin(c *gin.Context) bool {
-	if s.opts.AdminToken == "" {
-		return true
-	}
-	got := strings.TrimPrefix(c.GetHeader("Authorization"), "Bearer ")
-	return subtle.ConstantTimeCompare([]byte(got), []byte(s.opts.AdminToken)) == 1
-}

@@ -41,10 +41,11 @@ func TestAdminToken(t *testing.T) {
 	opts.AdminToken = "s3cret"
 	ts := newTestServer(t, "", 0, opts)
 	body := `{"question":"x","query":{"metrics":["gmv"]}}`
-	if code, _ := doJSON(t, "POST", ts.URL+"/api/v1/examples", body); code != 403 {
+	// A configured admin token ends open demo mode: nothing is anonymous.
+	if code, _ := doJSON(t, "POST", ts.URL+"/api/v1/examples", body); code != 401 {
 		t.Errorf("without the token: %d", code)
 	}
-	if code, _ := doJSON(t, "POST", ts.URL+"/api/v1/examples", body, "Authorization", "Bearer wrong"); code != 403 {
+	if code, _ := doJSON(t, "POST", ts.URL+"/api/v1/examples", body, "Authorization", "Bearer wrong"); code != 401 {
 		t.Errorf("with a wrong token: %d", code)
 	}
 	if code, _ := doJSON(t, "POST", ts.URL+"/api/v1/examples", body, "Authorization", "Bearer s3cret"); code != 201 {

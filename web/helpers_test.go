@@ -50,7 +50,7 @@ func newTestServer(t testing.TB, meta string, delay time.Duration, opts web.Opti
 // newTestServerWith lets a test change the engine (add an LLM) before serving.
 func newTestServerWith(t testing.TB, change func(*nlq.Engine)) *testServer {
 	t.Helper()
-	return newTestServerFull(t, "", 0, web.Options{}, change)
+	return newTestServerFull(t, "", 0, webOptions(), change)
 }
 
 func newTestServerFull(t testing.TB, meta string, delay time.Duration, opts web.Options, change func(*nlq.Engine)) *testServer {

@@ -66,7 +66,7 @@ func benchLoad(b *testing.B, m *semantic.Model, db *duckdb.DB, values map[string
 			defer store.Close()
 			engine := &nlq.Engine{Model: m, Rules: nlq.NewRules(m, nlq.NewLexicon(m, values)), Runner: db,
 				Conversations: store, AsOf: semantic.D(2025, 12, 31), Materialized: []string{"sessions"}}
-			srv := web.NewServer(engine, store, nil, web.Options{})
+			srv := web.NewServer(engine, store, nil, web.Options{RateLimit: -1})
 			ts := newHTTPTest(srv)
 			defer ts.Close()
 			url := "ws" + strings.TrimPrefix(ts.URL, "http") + "/api/v1/ws"

@@ -3,6 +3,9 @@ package web
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
 	"embed"
 	"encoding/json"
 	"errors"
@@ -12,9 +15,11 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/gorilla/websocket"
 
 	"github.com/wenshu-bi/wenshu/nlq"
 	"github.com/wenshu-bi/wenshu/semantic"
@@ -34,8 +39,25 @@ type Options struct {
 	WS WSOptions
 	// TranslatorNote is shown in /api/v1/model (which translators are on).
 	TranslatorNote string
-	// AdminToken, when set, is required (as a bearer token) to add examples.
+	// AdminToken, when set, is a bearer token with the admin role (for
+	// scripts and bootstrapping; users and their tokens are the normal way).
 	AdminToken string
+	// PublicOrigins are the origins (scheme://host[:port]) the page is served
+	// from (WENSHU_PUBLIC_URL); browsers from elsewhere may not use cookies
+	// or websockets. Empty means the request's own host.
+	PublicOrigins []string
+	// RateLimit is the requests per second one user or token may make, with
+	// bursts of RateBurst (defaults 10 and 40; negative turns limits off).
+	RateLimit float64
+	RateBurst int
+	// SessionTTL is how long a page sign-in lasts (default 7 days);
+	// SecureCookies marks the cookie Secure even behind plain HTTP.
+	SessionTTL    time.Duration
+	SecureCookies bool
+	// AuditMax bounds the audit log (default 100000 entries).
+	AuditMax int
+	// MetricsToken, when set, is the bearer token /metrics requires.
+	MetricsToken string
 	// Examples is the engine's index of confirmed pairs; new ones are added to it.
 	Examples *nlq.ExampleIndex
 }
@@ -48,7 +70,15 @@ type Server struct {
 	log      *slog.Logger
 	opts     Options
 	metrics  *metrics
-	catalog  gin.H // GET /api/v1/model, built once
+	catalogs sync.Map // scope key → gin.H of GET /api/v1/model, built once per scope
+
+	users         atomic.Int64 // how many users exist; 0 is open demo mode
+	scopeMu       sync.Mutex
+	scopes        map[string]*nlq.Scope
+	limiters      *limiters
+	loginLimiters *limiters
+	upgrader      websocket.Upgrader
+	translators   string
 
 	// ctx ends when the server shuts down: websocket asks stop with it.
 	ctx    context.Context
@@ -69,10 +99,26 @@ func NewServer(engine *nlq.Engine, store *Store, log *slog.Logger, opts Options)
 	if opts.AskTimeout == 0 {
 		opts.AskTimeout = 60 * time.Second
 	}
+	if opts.RateLimit == 0 {
+		opts.RateLimit = 10
+	}
+	if opts.RateBurst == 0 {
+		opts.RateBurst = 40
+	}
+	if opts.SessionTTL == 0 {
+		opts.SessionTTL = 7 * 24 * time.Hour
+	}
+	if opts.AuditMax == 0 {
+		opts.AuditMax = 100000
+	}
 	opts.WS.defaults()
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &Server{engine: engine, store: store, examples: opts.Examples, log: log, opts: opts, metrics: newMetrics(),
-		catalog: catalog(engine, opts.TranslatorNote), ctx: ctx, cancel: cancel, wsOpen: map[*wsClient]struct{}{}}
+		translators: opts.TranslatorNote, ctx: ctx, cancel: cancel, wsOpen: map[*wsClient]struct{}{},
+		scopes: map[string]*nlq.Scope{}, limiters: newLimiters(opts.RateLimit, opts.RateBurst),
+		loginLimiters: newLimiters(10.0/60, 10)}
+	s.upgrader = websocket.Upgrader{ReadBufferSize: 4096, WriteBufferSize: 4096, CheckOrigin: s.allowedOrigin}
+	s.refreshUsers(ctx)
 	if engine.LLM != nil {
 		observe := engine.LLM.OnCall
 		engine.LLM.OnCall = func(c nlq.LLMCall) {
@@ -93,8 +139,11 @@ func (s *Server) Handler() http.Handler {
 	r := gin.New()
 	r.Use(gin.Recovery(), s.logRequests)
 	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
-	r.GET("/metrics", gin.WrapH(s.metrics.handler()))
-	api := r.Group("/api/v1")
+	r.GET("/metrics", s.metricsAuth, gin.WrapH(s.metrics.handler()))
+	r.POST("/api/v1/login", s.handleLogin)
+	r.POST("/api/v1/logout", s.handleLogout)
+	api := r.Group("/api/v1", s.authenticate, s.checkCSRF, s.limit)
+	api.GET("/me", s.handleMe)
 	api.POST("/ask", s.handleAsk)
 	api.POST("/query", s.handleQuery)
 	api.GET("/model", s.handleModel)
@@ -104,6 +153,14 @@ func (s *Server) Handler() http.Handler {
 	api.POST("/feedback", s.handleFeedback)
 	api.GET("/examples", s.handleExamples)
 	api.POST("/examples", s.handleAddExample)
+	api.GET("/users", s.handleUsers)
+	api.POST("/users", s.handleAddUser)
+	api.PATCH("/users/:name", s.handlePatchUser)
+	api.DELETE("/users/:name", s.handleRemoveUser)
+	api.GET("/users/:name/tokens", s.handleTokens)
+	api.POST("/users/:name/tokens", s.handleNewToken)
+	api.DELETE("/users/:name/tokens/:token", s.handleRevokeToken)
+	api.GET("/audit", s.handleAudit)
 	api.GET("/ws", s.handleWS)
 	static, _ := fs.Sub(staticFiles, "static")
 	r.NoRoute(func(c *gin.Context) {
@@ -155,8 +212,14 @@ func status(code string) int {
 	switch code {
 	case "not_found":
 		return http.StatusNotFound
-	case "forbidden":
+	case "unauthorized":
+		return http.StatusUnauthorized
+	case "forbidden", semantic.CodeNotPermitted, semantic.CodeMissingAttribute, nlq.RefusalOutOfScope:
 		return http.StatusForbidden
+	case "rate_limited":
+		return http.StatusTooManyRequests
+	case "conflict":
+		return http.StatusConflict
 	case "too_large":
 		return http.StatusRequestEntityTooLarge
 	case "timeout":
@@ -190,11 +253,16 @@ func toAPIError(err error) *apiError {
 		return &apiError{Code: "canceled", Message: "the request was canceled"}
 	case errors.Is(err, ErrNotFound):
 		return &apiError{Code: "not_found", Message: err.Error()}
+	case errors.As(err, new(*nlq.ScopeError)):
+		return &apiError{Code: nlq.RefusalOutOfScope, Message: err.Error()}
 	}
 	return &apiError{Code: "internal", Message: "internal error"}
 }
 
 func writeError(c *gin.Context, ae *apiError) {
+	if ae.Code == "unauthorized" {
+		c.Header("WWW-Authenticate", `Bearer realm="wenshu"`)
+	}
 	c.AbortWithStatusJSON(status(ae.Code), gin.H{"error": ae})
 }
 
@@ -267,7 +335,7 @@ func (s *Server) handleAsk(c *gin.Context) {
 	}
 	ctx, cancel := context.WithTimeout(c.Request.Context(), s.opts.AskTimeout)
 	defer cancel()
-	ans, err := s.ask(ctx, req, nil)
+	ans, err := s.ask(ctx, principal(c), "rest", req, nil)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -275,10 +343,23 @@ func (s *Server) handleAsk(c *gin.Context) {
 	c.JSON(http.StatusOK, ans)
 }
 
-// ask runs one question and records its metrics.
-func (s *Server) ask(ctx context.Context, req nlq.AskRequest, emit func(nlq.Event)) (*nlq.Answer, error) {
+// ask runs one question as the principal, records its metrics and audits it.
+func (s *Server) ask(ctx context.Context, p *Principal, via string, req nlq.AskRequest, emit func(nlq.Event)) (ans *nlq.Answer, err error) {
 	start := time.Now()
-	ans, err := s.engine.Ask(ctx, req, emit)
+	entry := AuditEntry{User: p.Name, Role: p.Role, TokenID: p.TokenID, Via: via, Question: req.Question, ConversationID: req.ConversationID}
+	defer func() {
+		if ans != nil {
+			entry.ConversationID, entry.Translator, entry.Rows = ans.ConversationID, ans.Translator, len(ans.Rows)
+			entry.SQLHash = sqlHash(ans.SQL)
+		}
+		s.audit(entry, ans, err)
+	}()
+	req.Owner = p.UserID
+	req.Scope, err = s.scope(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	ans, err = s.engine.Ask(ctx, req, emit)
 	outcome := "answered"
 	switch {
 	case err != nil:
@@ -307,28 +388,50 @@ func (s *Server) handleQuery(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
+	p := principal(c)
+	entry := AuditEntry{User: p.Name, Role: p.Role, TokenID: p.TokenID, Via: "query", Question: string(data)}
 	q, err := semantic.ParseQuery(data)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	plan, err := semantic.Compile(s.engine.Model, q, s.engine.CompileOptions(s.engine.AsOf))
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
 	ctx, cancel := context.WithTimeout(c.Request.Context(), s.opts.AskTimeout)
 	defer cancel()
-	res, err := s.engine.Runner.Run(ctx, plan)
+	lang := c.DefaultQuery("lang", "zh")
+	scope, err := s.scope(ctx, p)
 	if err != nil {
+		s.audit(entry, nil, err)
 		s.fail(c, err)
 		return
 	}
-	lang := c.DefaultQuery("lang", "zh")
+	notes, serr := scope.Check(s.engine.Model, q, lang)
+	if serr != nil {
+		s.audit(entry, nil, serr)
+		s.fail(c, serr)
+		return
+	}
+	plan, err := semantic.Compile(s.engine.Model, q, s.engine.CompileOptions(s.engine.AsOf, scope))
+	if err != nil {
+		s.audit(entry, nil, err)
+		s.fail(c, err)
+		return
+	}
+	res, err := s.engine.Runner.Run(ctx, plan)
+	entry.SQLHash = sqlHash(plan.DisplaySQL())
+	if err != nil {
+		s.audit(entry, nil, err)
+		s.fail(c, err)
+		return
+	}
+	entry.Rows = len(res.Rows)
+	s.audit(entry, nil, nil)
+	if note := scope.Note(lang); note != "" {
+		notes = append(notes, note)
+	}
 	semantic.Localize(res.Columns, lang)
 	c.JSON(http.StatusOK, gin.H{"query": q, "sql": plan.DisplaySQL(), "columns": res.Columns, "rows": res.Rows,
 		"chart": semantic.ChooseChart(res.Columns, len(res.Rows)), "truncated": res.Truncated,
-		"reading": nlq.Read(s.engine.Model, q, lang)})
+		"reading": nlq.Read(s.engine.Model, q, lang), "notes": notes})
 }
 
 // modelMetric is one entry of the metric catalog.
@@ -346,11 +449,11 @@ type modelMetric struct {
 // catalog describes every metric (with the dimensions that can split it,
 // found by compiling) and dimension. The model never changes while serving,
 // so it is built once.
-func catalog(e *nlq.Engine, translators string) gin.H {
+func catalog(e *nlq.Engine, translators string, scope *nlq.Scope) gin.H {
 	m := e.Model
 	var metrics []modelMetric
 	for _, mt := range m.Metrics {
-		if mt.Hidden {
+		if mt.Hidden || !scope.MetricVisible(mt.Name) {
 			continue
 		}
 		mm := modelMetric{Name: mt.Name, Label: mt.Label, Synonyms: mt.Synonyms, Definition: mt.Description, Unit: mt.Unit,
@@ -360,7 +463,7 @@ func catalog(e *nlq.Engine, translators string) gin.H {
 		}
 		for _, d := range m.Dimensions {
 			q := &semantic.Query{Metrics: []string{mt.Name}, Dimensions: []string{d.Name}}
-			if _, err := semantic.Compile(m, q, semantic.CompileOptions{}); err == nil {
+			if _, err := semantic.Compile(m, q, semantic.CompileOptions{Access: scope.Access}); err == nil {
 				mm.Dimensions = append(mm.Dimensions, d.Name)
 			}
 		}
@@ -379,9 +482,14 @@ func catalog(e *nlq.Engine, translators string) gin.H {
 	}
 	var dims []dim
 	for _, d := range m.Dimensions {
+		if !scope.DimensionVisible(d.Name) {
+			continue
+		}
 		dd := dim{Name: d.Name, Label: d.Label, Synonyms: d.Synonyms, NullLabel: d.NullLabel, Values: []value{}}
 		for _, v := range d.Values {
-			dd.Values = append(dd.Values, value{v.Value, semantic.Text{Zh: v.Label("zh"), En: v.Label("en")}})
+			if scope.ValueVisible(m, d.Name, v.Value) {
+				dd.Values = append(dd.Values, value{v.Value, semantic.Text{Zh: v.Label("zh"), En: v.Label("en")}})
+			}
 		}
 		dims = append(dims, dd)
 	}
@@ -389,10 +497,27 @@ func catalog(e *nlq.Engine, translators string) gin.H {
 		"translators": translators}
 }
 
-func (s *Server) handleModel(c *gin.Context) { c.JSON(http.StatusOK, s.catalog) }
+func (s *Server) handleModel(c *gin.Context) {
+	scope, err := s.scope(c.Request.Context(), principal(c))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	key := ""
+	if scope.Access.Restricted() {
+		key = scopeKey(scope.Access)
+	} else if scope.Access != nil {
+		key = "role:" + scope.Access.Role.Name
+	}
+	cat, ok := s.catalogs.Load(key)
+	if !ok {
+		cat, _ = s.catalogs.LoadOrStore(key, catalog(s.engine, s.translators, scope))
+	}
+	c.JSON(http.StatusOK, cat)
+}
 
 func (s *Server) handleConversations(c *gin.Context) {
-	list, err := s.store.Conversations(c.Request.Context(), 200)
+	list, err := s.store.Conversations(c.Request.Context(), principal(c).UserID, 200)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -404,7 +529,7 @@ func (s *Server) handleConversations(c *gin.Context) {
 }
 
 func (s *Server) handleConversation(c *gin.Context) {
-	conv, err := s.store.Conversation(c.Request.Context(), c.Param("id"))
+	conv, err := s.store.Conversation(c.Request.Context(), principal(c).UserID, c.Param("id"))
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -413,9 +538,53 @@ func (s *Server) handleConversation(c *gin.Context) {
 }
 
 func (s *Server) handleDeleteConversation(c *gin.Context) {
-	if err := s.store.Delete(c.Request.Context(), c.Param("id")); err != nil {
+	if err := s.store.Delete(c.Request.Context(), principal(c).UserID, c.Param("id")); err != nil {
 		s.fail(c, err)
 		return
 	}
 	c.Status(http.StatusNoContent)
+}
+
+// metricsAuth guards /metrics with WENSHU_METRICS_TOKEN when it is set.
+func (s *Server) metricsAuth(c *gin.Context) {
+	if s.opts.MetricsToken == "" {
+		c.Next()
+		return
+	}
+	got := strings.TrimPrefix(c.GetHeader("Authorization"), "Bearer ")
+	if subtle.ConstantTimeCompare([]byte(got), []byte(s.opts.MetricsToken)) != 1 {
+		writeError(c, unauthorized("/metrics needs the metrics token"))
+		return
+	}
+	c.Next()
+}
+
+// audit records one ask or query; a failure to write is logged, never
+// turned into a failed answer.
+func (s *Server) audit(e AuditEntry, ans *nlq.Answer, err error) {
+	e.At = time.Now().UTC()
+	switch {
+	case err != nil:
+		e.Outcome, e.Error = "error", toAPIError(err).Code
+	case ans != nil && ans.Refusal != nil:
+		e.Outcome, e.Error = "refused", ans.Refusal.Reason
+	case ans != nil && ans.Clarification != nil:
+		e.Outcome = "clarified"
+	default:
+		e.Outcome = "answered"
+	}
+	if len([]rune(e.Question)) > 500 {
+		e.Question = string([]rune(e.Question)[:500])
+	}
+	if werr := s.store.AppendAudit(context.Background(), e, s.opts.AuditMax); werr != nil {
+		s.log.Error("audit log write failed", "err", werr)
+	}
+}
+
+func sqlHash(sql string) string {
+	if sql == "" {
+		return ""
+	}
+	h := sha256.Sum256([]byte(sql))
+	return hex.EncodeToString(h[:8])
 }

@@ -24,8 +24,10 @@ var bucketConversations = []byte("conversations")
 
 // Conversation is a stored conversation.
 type Conversation struct {
-	ID      string     `json:"id"`
-	Title   string     `json:"title"`
+	ID    string `json:"id"`
+	Title string `json:"title"`
+	// Owner is the id of the user who asked; "" in open demo mode.
+	Owner   string     `json:"owner,omitempty"`
 	Created time.Time  `json:"created"`
 	Updated time.Time  `json:"updated"`
 	Turns   []nlq.Turn `json:"turns,omitempty"`
@@ -33,19 +35,20 @@ type Conversation struct {
 
 // OpenStore opens (creating if needed) the metadata file.
 func OpenStore(path string) (*Store, error) {
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 5 * time.Second})
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second})
+	if errors.Is(err, bolt.ErrTimeout) {
+		return nil, fmt.Errorf("open metadata store %s: another process (a running wenshu serve?) holds it; "+
+			"stop it, or manage users through the REST API /api/v1/users", path)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("open metadata store %s: %w", path, err)
 	}
-	err = db.Update(func(tx *bolt.Tx) error {
-		_, err := tx.CreateBucketIfNotExists(bucketConversations)
-		return err
-	})
-	if err != nil {
+	s := &Store{db: db}
+	if err := s.ensureBuckets(); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open metadata store %s: %w", path, err)
 	}
-	return &Store{db: db}, nil
+	return s, nil
 }
 
 // Close closes the file.
@@ -54,15 +57,22 @@ func (s *Store) Close() error { return s.db.Close() }
 // ErrNotFound is returned for an unknown conversation.
 var ErrNotFound = errors.New("not found")
 
-// Conversation returns one conversation with its turns.
-func (s *Store) Conversation(_ context.Context, id string) (*Conversation, error) {
+// Conversation returns one of owner's conversations with its turns; another
+// user's conversation is not found, exactly like a missing one.
+func (s *Store) Conversation(_ context.Context, owner, id string) (*Conversation, error) {
 	var c Conversation
 	err := s.db.View(func(tx *bolt.Tx) error {
 		data := tx.Bucket(bucketConversations).Get([]byte(id))
 		if data == nil {
-			return ErrNotFound
+			return fmt.Errorf("conversation %q: %w", id, ErrNotFound)
 		}
-		return json.Unmarshal(data, &c)
+		if err := json.Unmarshal(data, &c); err != nil {
+			return err
+		}
+		if c.Owner != owner {
+			return fmt.Errorf("conversation %q: %w", id, ErrNotFound)
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -70,14 +80,18 @@ func (s *Store) Conversation(_ context.Context, id string) (*Conversation, error
 	return &c, nil
 }
 
-// Conversations lists conversations, most recently updated first, without turns.
-func (s *Store) Conversations(_ context.Context, limit int) ([]Conversation, error) {
+// Conversations lists owner's conversations, most recently updated first,
+// without turns.
+func (s *Store) Conversations(_ context.Context, owner string, limit int) ([]Conversation, error) {
 	var out []Conversation
 	err := s.db.View(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketConversations).ForEach(func(_, v []byte) error {
 			var c Conversation
 			if err := json.Unmarshal(v, &c); err != nil {
 				return err
+			}
+			if c.Owner != owner {
+				return nil
 			}
 			c.Turns = nil
 			out = append(out, c)
@@ -91,20 +105,28 @@ func (s *Store) Conversations(_ context.Context, limit int) ([]Conversation, err
 	return out, err
 }
 
-// Turns implements nlq.Conversations.
-func (s *Store) Turns(ctx context.Context, id string) ([]nlq.Turn, error) {
-	c, err := s.Conversation(ctx, id)
-	if errors.Is(err, ErrNotFound) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	return c.Turns, nil
+// Turns implements nlq.Conversations: a new id has no turns; another
+// user's conversation is not found.
+func (s *Store) Turns(_ context.Context, owner, id string) ([]nlq.Turn, error) {
+	var c Conversation
+	err := s.db.View(func(tx *bolt.Tx) error {
+		data := tx.Bucket(bucketConversations).Get([]byte(id))
+		if data == nil {
+			return nil
+		}
+		if err := json.Unmarshal(data, &c); err != nil {
+			return err
+		}
+		if c.Owner != owner {
+			return fmt.Errorf("conversation %q: %w", id, ErrNotFound)
+		}
+		return nil
+	})
+	return c.Turns, err
 }
 
 // Append implements nlq.Conversations.
-func (s *Store) Append(_ context.Context, id string, t nlq.Turn) error {
+func (s *Store) Append(_ context.Context, owner, id string, t nlq.Turn) error {
 	return s.db.Update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketConversations)
 		var c Conversation
@@ -112,8 +134,11 @@ func (s *Store) Append(_ context.Context, id string, t nlq.Turn) error {
 			if err := json.Unmarshal(data, &c); err != nil {
 				return err
 			}
+			if c.Owner != owner {
+				return fmt.Errorf("conversation %q: %w", id, ErrNotFound)
+			}
 		} else {
-			c = Conversation{ID: id, Title: title(t.Question), Created: t.At}
+			c = Conversation{ID: id, Owner: owner, Title: title(t.Question), Created: t.At}
 		}
 		c.Turns = append(c.Turns, t)
 		c.Updated = t.At
@@ -125,12 +150,13 @@ func (s *Store) Append(_ context.Context, id string, t nlq.Turn) error {
 	})
 }
 
-// Delete removes a conversation.
-func (s *Store) Delete(_ context.Context, id string) error {
+// Delete removes one of owner's conversations.
+func (s *Store) Delete(_ context.Context, owner, id string) error {
 	return s.db.Update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketConversations)
-		if b.Get([]byte(id)) == nil {
-			return ErrNotFound
+		var c Conversation
+		if err := getJSON(b, []byte(id), &c); err != nil || c.Owner != owner {
+			return fmt.Errorf("conversation %q: %w", id, ErrNotFound)
 		}
 		return b.Delete([]byte(id))
 	})

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"net/http"
 	"sync"
 	"time"
 
@@ -55,15 +54,6 @@ func (o *WSOptions) defaults() {
 	}
 }
 
-var upgrader = websocket.Upgrader{
-	ReadBufferSize:  4096,
-	WriteBufferSize: 4096,
-	// The page is served by this server; other origins may not open sockets.
-	CheckOrigin: func(r *http.Request) bool {
-		origin := r.Header.Get("Origin")
-		return origin == "" || origin == "http://"+r.Host || origin == "https://"+r.Host
-	},
-}
 
 // clientMsg is what a client sends.
 type clientMsg struct {
@@ -83,6 +73,8 @@ type serverMsg struct {
 
 type wsClient struct {
 	s      *Server
+	who    *Principal
+	key    string // rate-limit key
 	conn   *websocket.Conn
 	send   chan []byte
 	ctx    context.Context
@@ -94,13 +86,17 @@ type wsClient struct {
 	closeMsg []byte
 }
 
+// handleWS opens the stream for the authenticated principal; the page
+// authenticates by its cookie, and the Origin must be the page's own (or a
+// configured public origin), so no other site can ride on the cookie.
 func (s *Server) handleWS(c *gin.Context) {
-	conn, err := upgrader.Upgrade(c.Writer, c.Request, nil)
+	conn, err := s.upgrader.Upgrade(c.Writer, c.Request, nil)
 	if err != nil {
-		return // the upgrader has answered
+		return // the upgrader has answered (403 for a foreign origin)
 	}
 	ctx, cancel := context.WithCancel(s.ctx)
-	cl := &wsClient{s: s, conn: conn, send: make(chan []byte, s.opts.WS.SendQueue), ctx: ctx, cancel: cancel,
+	who := principal(c)
+	cl := &wsClient{s: s, who: who, key: who.limiterKey(c), conn: conn, send: make(chan []byte, s.opts.WS.SendQueue), ctx: ctx, cancel: cancel,
 		asks: map[string]context.CancelFunc{}}
 	s.wsMu.Lock()
 	s.wsOpen[cl] = struct{}{}
@@ -173,6 +169,13 @@ func (cl *wsClient) startAsk(msg clientMsg) {
 	if req.ConversationID == "" {
 		req.ConversationID = nlq.NewConversationID()
 	}
+	if ok, wait := cl.s.limiters.allow(cl.key); !ok {
+		ae := rateLimited(wait)
+		cl.event(serverMsg{Type: "error", ID: msg.ID, Data: map[string]any{"code": ae.Code, "message": ae.Message,
+			"retry_after_seconds": ae.Details.(map[string]int)["retry_after_seconds"]}})
+		cl.s.metrics.errors.WithLabelValues(ae.Code).Inc()
+		return
+	}
 	cl.mu.Lock()
 	if _, dup := cl.asks[msg.ID]; dup {
 		cl.mu.Unlock()
@@ -198,7 +201,7 @@ func (cl *wsClient) startAsk(msg clientMsg) {
 		}()
 		cl.event(serverMsg{Type: "accepted", ID: msg.ID, Data: map[string]string{"conversation_id": req.ConversationID}})
 		start := time.Now()
-		ans, err := cl.s.ask(ctx, req, func(ev nlq.Event) {
+		ans, err := cl.s.ask(ctx, cl.who, "ws", req, func(ev nlq.Event) {
 			if ev.Type == "rows" {
 				rows, _ := ev.Data.([][]any)
 				n := cl.s.opts.WS.RowsPerChunk

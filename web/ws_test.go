@@ -19,7 +19,9 @@ import (
 	"github.com/wenshu-bi/wenshu/web"
 )
 
-func webOptions() web.Options { return web.Options{} }
+// webOptions are the tests' server options: no rate limit, since many
+// tests share one loopback address (the rate-limit tests set their own).
+func webOptions() web.Options { return web.Options{RateLimit: -1} }
 
 type event struct {
 	Type string          `json:"type"`

@@ -24,6 +24,7 @@ Usage:
   wenshu bench [--scale 1] [--db FILE] [--runs 7]
   wenshu ask   [--db FILE] [--as-of DATE] [--json] QUESTION...
   wenshu eval  --questions FILE [--db FILE] [--min 0.95]
+  wenshu user  add|list|remove|token|attr --meta FILE ...
 
 Run "wenshu COMMAND -h" for a command's flags.
 `
@@ -52,6 +53,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		"ask":   runAsk,
 		"serve": runServe,
 		"eval":  runEval,
+		"user":  runUser,
 	}
 	cmd, ok := cmds[args[0]]
 	if !ok {

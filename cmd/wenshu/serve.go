@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/wenshu-bi/wenshu/nlq"
@@ -20,13 +21,17 @@ import (
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var cfg dataConfig
 	fs := cfg.flags("serve", stderr)
-	addr := fs.String("addr", envOr("WENSHU_ADDR", ":8080"), "listen address (env WENSHU_ADDR)")
+	addr := fs.String("addr", envOr("WENSHU_ADDR", ""), "listen address (env WENSHU_ADDR); default :8080, or 127.0.0.1:8080 in open demo mode (no users)")
 	meta := fs.String("meta", envOr("WENSHU_META", ""), "metadata store (conversations); empty means wenshu-meta.db beside the data file (env WENSHU_META)")
 	logJSON := fs.Bool("log-json", envOr("WENSHU_LOG_JSON", "") != "", "log JSON lines instead of text")
 	llmModel := fs.String("llm-model", envOr("WENSHU_LLM_MODEL", ""), "LLM model name (env WENSHU_LLM_MODEL; the LLM is on when OPENAI_API_KEY is set)")
 	llmBase := fs.String("llm-base-url", envOr("OPENAI_BASE_URL", ""), "OpenAI-compatible base URL (env OPENAI_BASE_URL)")
 	llmTimeout := fs.Duration("llm-timeout", 20*time.Second, "deadline of one LLM translation; after it the rules answer")
-	adminToken := fs.String("admin-token", envOr("WENSHU_ADMIN_TOKEN", ""), "bearer token required to add examples (env WENSHU_ADMIN_TOKEN)")
+	adminToken := fs.String("admin-token", envOr("WENSHU_ADMIN_TOKEN", ""), "a bearer token with the admin role, for scripts (env WENSHU_ADMIN_TOKEN)")
+	publicURL := fs.String("public-url", envOr("WENSHU_PUBLIC_URL", ""), "comma-separated origins the page is served from (env WENSHU_PUBLIC_URL); browsers from other origins may not use the API with cookies or open websockets")
+	rateLimit := fs.Float64("rate-limit", 10, "API requests per second per user or token (negative: no limit)")
+	rateBurst := fs.Int("rate-burst", 40, "burst of API requests per user or token")
+	metricsToken := fs.String("metrics-token", envOr("WENSHU_METRICS_TOKEN", ""), "bearer token /metrics requires (env WENSHU_METRICS_TOKEN); empty leaves it open")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -49,6 +54,21 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer store.Close()
+	nusers, err := store.CountUsers(ctx)
+	if err != nil {
+		return err
+	}
+	if *addr == "" {
+		*addr = ":8080"
+		if nusers == 0 {
+			*addr = "127.0.0.1:8080" // open demo mode stays on this machine unless --addr says otherwise
+		}
+	}
+	if nusers == 0 {
+		log.Warn("open demo mode: no users exist, so anyone who reaches the server sees every number and manages everything; add one with: wenshu user add --meta " + *meta + " --name NAME --role admin")
+	} else {
+		log.Info("authentication on", "users", nusers)
+	}
 	engine.Conversations = store
 	saved, err := store.Examples(ctx)
 	if err != nil {
@@ -68,7 +88,15 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		log.Info("translator: rules only (no OPENAI_API_KEY); narratives from templates")
 	}
 	log.Info("ready", "examples", examples.Len(), "vocabulary", engine.Rules.Lexicon().Size())
-	srv := web.NewServer(engine, store, log, web.Options{TranslatorNote: note, AdminToken: *adminToken, Examples: examples})
+	var origins []string
+	for _, o := range strings.Split(*publicURL, ",") {
+		if o = strings.TrimRight(strings.TrimSpace(o), "/"); o != "" {
+			origins = append(origins, strings.ToLower(o))
+		}
+	}
+	srv := web.NewServer(engine, store, log, web.Options{TranslatorNote: note, AdminToken: *adminToken, Examples: examples,
+		PublicOrigins: origins, RateLimit: *rateLimit, RateBurst: *rateBurst, MetricsToken: *metricsToken,
+		SecureCookies: strings.HasPrefix(strings.ToLower(*publicURL), "https://")})
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err
