@@ -116,8 +116,8 @@ type Engine struct {
 	Runner        Runner
 	Conversations Conversations
 	// AsOf is the default as-of date; zero means the model's, else today.
-	AsOf semantic.Date
-	Logger      *slog.Logger
+	AsOf   semantic.Date
+	Logger *slog.Logger
 
 	// LLM, when set, reads what the rules cannot read with full confidence
 	// and writes the narrative; nil means rules and templates only.

@@ -116,4 +116,3 @@ func (s *Server) addExample(c *gin.Context, e nlq.Example) error {
 	}
 	return nil
 }
-

@@ -54,7 +54,6 @@ func (o *WSOptions) defaults() {
 	}
 }
 
-
 // clientMsg is what a client sends.
 type clientMsg struct {
 	Type           string `json:"type"`
