@@ -495,6 +495,14 @@ func (l *LLMTranslator) Translate(ctx context.Context, question string, prev *se
 		if !errors.As(verr, &list) && !errors.As(verr, &se) {
 			return nil, verr
 		}
+		if q, err := in.toQuery(args); err == nil && len(list) > 0 && !slices.ContainsFunc(list, func(e *semantic.Error) bool {
+			return e.Code != semantic.CodeNotPermitted
+		}) {
+			// Only what the asker may not see is wrong: no repair can help,
+			// and the engine refuses it with a clear note.
+			t.Query = q
+			return t, nil
+		}
 		if round == 1 {
 			t.Clarify = &Clarification{Message: msg(in.lang, "没能把问题准确转换成查询：", "I could not turn that into a valid query: ") + verr.Error()}
 			if list != nil && len(list[0].Suggestions) > 0 {

@@ -14,6 +14,9 @@ const I18N = {
     suggestions: "接着问", translator: "理解方式", rules: "规则", llm: "大模型", memory: "已确认的问法",
     right: "答对了（记住这个问法）", wrong: "答错了", thanks: "已记录，谢谢", rightShort: "答对了", wrongShort: "不对",
     units: { currency: "金额", percent: "比例", count: "数量", number: "数值" },
+    loginTitle: "登录问数", userName: "用户名", password: "密码", login: "登录", logout: "退出登录",
+    loginFailed: "用户名或密码不对", demo: "演示模式：尚未添加用户，任何能访问本机的人都能看到全部数据。用 wenshu user add 添加用户后即需登录。",
+    scope: "可见范围",
   },
   en: {
     newChat: "New chat", history: "History", catalog: "Metric catalog", ask: "Ask",
@@ -26,6 +29,9 @@ const I18N = {
     suggestions: "Follow up", translator: "Read by", rules: "rules", llm: "LLM", memory: "confirmed question",
     right: "Right (remember this reading)", wrong: "Wrong", thanks: "Noted, thank you", rightShort: "Right", wrongShort: "Wrong",
     units: { currency: "currency", percent: "percent", count: "count", number: "number" },
+    loginTitle: "Sign in to Wenshu", userName: "User name", password: "Password", login: "Sign in", logout: "Sign out",
+    loginFailed: "Wrong user name or password", demo: "Demo mode: no users yet, so anyone who reaches this machine sees every number. Add a user with wenshu user add to require sign-in.",
+    scope: "Scope",
   },
 };
 
@@ -55,6 +61,35 @@ function applyI18n() {
   document.querySelectorAll("[data-i18n-placeholder]").forEach((e) => { e.placeholder = t(e.dataset.i18nPlaceholder); });
   $("#toggle-lang").textContent = t("lang");
   renderExamples();
+  renderMe();
+}
+
+// ---- who is asking ------------------------------------------------------
+function renderMe() {
+  const me = state.me;
+  const who = $("#whoami");
+  if (!who) return;
+  who.innerHTML = "";
+  $("#banner").classList.toggle("hidden", !(me && me.demo));
+  if (me && me.demo) $("#banner").textContent = t("demo");
+  $("#logout").classList.toggle("hidden", !me || me.demo);
+  if (!me || me.demo) return;
+  const name = el("b", "", me.name);
+  who.append(name, document.createTextNode(" · " + (label(me.role_label) || me.role)));
+  if (me.scope) who.append(el("br"), document.createTextNode(t("scope") + ": " + label(me.scope)));
+}
+
+function showLogin() {
+  $("#login").classList.remove("hidden");
+  $("#login-form").onsubmit = async (e) => {
+    e.preventDefault();
+    const res = await fetch("/api/v1/login", { method: "POST", headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ name: $("#login-name").value, password: $("#login-password").value }) });
+    if (!res.ok) { $("#login-error").textContent = t("loginFailed"); return; }
+    $("#login").classList.add("hidden");
+    $("#login-password").value = "";
+    start();
+  };
 }
 
 // ---- formatting -------------------------------------------------------
@@ -429,6 +464,16 @@ function renderCatalog() {
 
 async function init() {
   applyI18n();
+  $("#logout").onclick = async () => { await fetch("/api/v1/logout", { method: "POST" }); location.reload(); };
+  start();
+}
+
+// start loads who is asking; without a valid sign-in it shows the form.
+async function start() {
+  const me = await fetch("/api/v1/me");
+  if (me.status === 401) { showLogin(); return; }
+  state.me = await me.json();
+  renderMe();
   const res = await fetch("/api/v1/model");
   state.model = await res.json();
   $("#ask-form").onsubmit = (e) => { e.preventDefault(); const q = $("#question"); ask(q.value); q.value = ""; };
