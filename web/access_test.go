@@ -118,10 +118,10 @@ func accessCases() []accessCase {
 		{name: "query hidden metric", user: "south", via: "query", query: `{"metrics":["conversion_rate"]}`, refusal: "not_permitted"},
 		{name: "query mixed stores", user: "south", via: "query",
 			query: `{"metrics":["sales"],"dimensions":["store"],"filters":[{"dimension":"store","op":"in","values":["广州万象城店","上海来福士店"]}],"time":{"range":{"start":"2025-11-01","end":"2025-11-30"}}}`,
-			gold: "SELECT s.store_name, sum(o.paid_amount) FROM orders o JOIN stores s ON s.store_id = o.store_id WHERE o.status = 'completed' AND {scope} AND s.store_name = '广州万象城店' AND " + nov + " GROUP BY 1"},
+			gold:  "SELECT s.store_name, sum(o.paid_amount) FROM orders o JOIN stores s ON s.store_id = o.store_id WHERE o.status = 'completed' AND {scope} AND s.store_name = '广州万象城店' AND " + nov + " GROUP BY 1"},
 		{name: "query not_in widens nothing", user: "south", via: "query",
 			query: `{"metrics":["sales"],"filters":[{"dimension":"region","op":"not_in","values":["华南"]}],"time":{"range":{"start":"2025-11-01","end":"2025-11-30"}}}`,
-			gold: "SELECT NULL"},
+			gold:  "SELECT NULL"},
 		{name: "query sales per sqm", user: "south", via: "query",
 			query: `{"metrics":["sales_per_sqm"],"dimensions":["city"],"time":{"range":{"start":"2025-01-01","end":"2025-12-31"}}}`,
 			gold: `SELECT a.city, sales / area FROM (SELECT s.city, sum(s.area_sqm) AS area FROM stores s WHERE {scope} GROUP BY 1) a

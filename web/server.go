@@ -118,7 +118,7 @@ func NewServer(engine *nlq.Engine, store *Store, log *slog.Logger, opts Options)
 		scopes: map[string]*nlq.Scope{}, limiters: newLimiters(opts.RateLimit, opts.RateBurst),
 		loginLimiters: newLimiters(10.0/60, 10)}
 	s.upgrader = websocket.Upgrader{ReadBufferSize: 4096, WriteBufferSize: 4096, CheckOrigin: s.allowedOrigin}
-	s.refreshUsers(ctx)
+	s.RefreshUsers(ctx)
 	if engine.LLM != nil {
 		observe := engine.LLM.OnCall
 		engine.LLM.OnCall = func(c nlq.LLMCall) {

@@ -187,7 +187,7 @@ func (s *Server) handleAddUser(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	s.refreshUsers(c.Request.Context())
+	s.RefreshUsers(c.Request.Context())
 	c.JSON(http.StatusCreated, gin.H{"user": u.Public(), "token": plain, "token_id": tok.ID, "warnings": warnings})
 }
 
@@ -268,7 +268,7 @@ func (s *Server) handleRemoveUser(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	s.refreshUsers(c.Request.Context())
+	s.RefreshUsers(c.Request.Context())
 	c.Status(http.StatusNoContent)
 }
 
@@ -363,8 +363,9 @@ func (s *Server) handleAudit(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{"entries": list})
 }
 
-// refreshUsers re-counts users: none means open demo mode.
-func (s *Server) refreshUsers(ctx context.Context) {
+// RefreshUsers re-counts users (none means open demo mode); the server
+// counts them itself whenever its API adds or removes one.
+func (s *Server) RefreshUsers(ctx context.Context) {
 	n, err := s.store.CountUsers(ctx)
 	if err != nil {
 		s.log.Error("count users", "err", err)
@@ -372,3 +373,6 @@ func (s *Server) refreshUsers(ctx context.Context) {
 	}
 	s.users.Store(int64(n))
 }
+
+// Model is the semantic model the server answers from.
+func (s *Server) Model() *semantic.Model { return s.engine.Model }
