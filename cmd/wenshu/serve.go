@@ -59,10 +59,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	if *addr == "" {
-		*addr = ":8080"
-		if nusers == 0 {
-			*addr = "127.0.0.1:8080" // open demo mode stays on this machine unless --addr says otherwise
-		}
+		*addr = defaultAddr(nusers)
 	}
 	if nusers == 0 {
 		log.Warn("open demo mode: no users exist, so anyone who reaches the server sees every number and manages everything; add one with: wenshu user add --meta " + *meta + " --name NAME --role admin")
@@ -122,4 +119,13 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	return nil
+}
+
+// defaultAddr is where serve listens without --addr: open demo mode (no
+// users) stays on this machine; with users it listens on every interface.
+func defaultAddr(users int) string {
+	if users == 0 {
+		return "127.0.0.1:8080"
+	}
+	return ":8080"
 }
