@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/wenshu-bi/wenshu/datasets"
+	"github.com/wenshu-bi/wenshu/identity"
 	"github.com/wenshu-bi/wenshu/semantic"
 	"github.com/wenshu-bi/wenshu/semantic/duckdb"
 )
@@ -21,8 +22,14 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	scale := fs.Float64("scale", 1, "scale of the generated data to benchmark on")
 	dbPath := fs.String("db", "", "data file; empty means data/bench-sf<scale>.duckdb, generated when missing")
 	runs := fs.Int("runs", 7, "timed runs per query (after one warm-up)")
+	role := fs.String("role", "region_manager", "also time each query as a user of this role, to measure the cost of its row rules (empty: skip)")
+	var attrs attrFlags
+	fs.Var(&attrs, "attr", "attribute of that user, key=value (default region=华东)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if len(attrs) == 0 {
+		attrs = attrFlags{"region=华东"}
 	}
 	log := newLogger(stderr, slog.LevelInfo)
 	path := *dbPath
@@ -42,9 +49,19 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	defer db.Close()
 
+	var access *semantic.Access
+	if *role != "" {
+		kv, err := identity.ParseAttrs(attrs)
+		if err != nil {
+			return err
+		}
+		if access, err = m.Access(*role, kv); err != nil {
+			return err
+		}
+	}
 	tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(tw, "query\tcompile µs\tcompiled ms\thand-written ms\tratio\t\n")
-	var ratios []float64
+	fmt.Fprintf(tw, "query\tcompile µs\tcompiled ms\thand-written ms\tratio\twith rules ms\trules cost\t\n")
+	var ratios, costs []float64
 	for _, bq := range datasets.BenchQueries {
 		q, err := semantic.ParseQuery([]byte(bq.Query))
 		if err != nil {
@@ -56,9 +73,15 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return fmt.Errorf("%s: %w", bq.Name, err)
 		}
 		compile := time.Since(cstart)
-		var compiled, hand []time.Duration
+		// The same query as a user whose role's rules restrict rows; a
+		// metric those rules cannot restrict is hidden from the role.
+		var ruled *semantic.Plan
+		if access != nil {
+			ruled, _ = semantic.Compile(m, q, semantic.CompileOptions{Access: access})
+		}
+		var compiled, hand, withRules []time.Duration
 		for i := 0; i <= *runs; i++ {
-			// Alternate the two so drift in the machine's load hits both.
+			// Alternate them so drift in the machine's load hits each.
 			c, err := timeQuery(ctx, db, plan.SQL, plan.Args...)
 			if err != nil {
 				return fmt.Errorf("%s compiled: %w", bq.Name, err)
@@ -67,18 +90,38 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			if err != nil {
 				return fmt.Errorf("%s hand-written: %w", bq.Name, err)
 			}
+			var r time.Duration
+			if ruled != nil {
+				if r, err = timeQuery(ctx, db, ruled.SQL, ruled.Args...); err != nil {
+					return fmt.Errorf("%s with rules: %w", bq.Name, err)
+				}
+			}
 			if i > 0 {
-				compiled, hand = append(compiled, c), append(hand, h)
+				compiled, hand, withRules = append(compiled, c), append(hand, h), append(withRules, r)
 			}
 		}
 		mc, mh := median(compiled), median(hand)
 		ratio := float64(mc) / float64(mh)
 		ratios = append(ratios, ratio)
-		fmt.Fprintf(tw, "%s\t%d\t%.2f\t%.2f\t%.2f\t\n", bq.Name, compile.Microseconds(), ms(mc), ms(mh), ratio)
+		rulesMS, cost := "hidden", ""
+		if ruled != nil {
+			mr := median(withRules)
+			rulesMS, cost = fmt.Sprintf("%.2f", ms(mr)), fmt.Sprintf("%.2f", float64(mr)/float64(mc))
+			costs = append(costs, float64(mr)/float64(mc))
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%.2f\t%.2f\t%.2f\t%s\t%s\t\n", bq.Name, compile.Microseconds(), ms(mc), ms(mh), ratio, rulesMS, cost)
 	}
 	slices.Sort(ratios)
-	fmt.Fprintf(tw, "median ratio\t\t\t\t%.2f\t\n", ratios[len(ratios)/2])
-	fmt.Fprintf(tw, "worst ratio\t\t\t\t%.2f\t\n", ratios[len(ratios)-1])
+	slices.Sort(costs)
+	medCost := ""
+	if len(costs) > 0 {
+		medCost = fmt.Sprintf("%.2f", costs[len(costs)/2])
+	}
+	fmt.Fprintf(tw, "median ratio\t\t\t\t%.2f\t\t%s\t\n", ratios[len(ratios)/2], medCost)
+	fmt.Fprintf(tw, "worst ratio\t\t\t\t%.2f\t\t\t\n", ratios[len(ratios)-1])
+	if access != nil {
+		fmt.Fprintf(tw, "rules: role %s, %s\t\t\t\t\t\t\t\n", access.Role.Name, access.Scope.En)
+	}
 	return tw.Flush()
 }
 
