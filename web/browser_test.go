@@ -140,3 +140,88 @@ func discard[T any](a chromedp.Action[T]) chromedp.Action[chromedp.Void] {
 		return chromedp.Void{}, err
 	}
 }
+
+// TestSignInInBrowser: once a user exists, the page shows the sign-in form;
+// a store manager signs in, sees who they are and their scope, and an
+// answer about every store holds only theirs, with the scope note.
+func TestSignInInBrowser(t *testing.T) {
+	ts := newTestServer(t, "", 0, webOptions())
+	addStoredUser(t, ts, "zhou", "store_manager", map[string]string{"stores": "广州万象城店,深圳万象城店"}, 0)
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chromiumPath(t)), chromedp.NoSandbox, chromedp.DisableGPU,
+		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("lang", "zh-CN"), chromedp.WindowSize(1300, 900),
+		chromedp.UserDataDir(t.TempDir()))
+	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
+	defer cancel()
+	ctx, cancel := chromedp.NewContext(actx)
+	defer cancel()
+	if err := chromedp.Do(ctx, chromedp.Navigate(ts.URL+"/")); err != nil {
+		t.Fatal(err)
+	}
+	step, cancel := context.WithTimeout(ctx, 90*time.Second)
+	defer cancel()
+	waitFor := func(js string) {
+		t.Helper()
+		if _, err := chromedp.Run(step, chromedp.Poll[bool](js, chromedp.WithPollingTimeout(60*time.Second))); err != nil {
+			t.Fatalf("waiting for %s: %v", js, err)
+		}
+	}
+	text := func(js string) string {
+		s, err := chromedp.Run(step, chromedp.Evaluate[string](js))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	waitFor(`!document.querySelector("#login").classList.contains("hidden")`)
+	err := chromedp.Do(step,
+		chromedp.SendKeys(chromedp.CSS("#login-name"), "zhou"),
+		chromedp.SendKeys(chromedp.CSS("#login-password"), "wrong password"),
+		chromedp.Click(chromedp.CSS("#login-button")),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(`document.querySelector("#login-error").textContent.length > 0`)
+	err = chromedp.Do(step,
+		discard(chromedp.Evaluate[any](`document.querySelector("#login-password").value = ""`)),
+		chromedp.SendKeys(chromedp.CSS("#login-password"), "password-zhou"),
+		chromedp.Click(chromedp.CSS("#login-button")),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(`document.body.dataset.ready === "1"`)
+	if who := text(`document.querySelector("#whoami").innerText`); !containsAll(who, "zhou", "广州万象城店") {
+		t.Errorf("who-am-I shows %q", who)
+	}
+	if cookie := text(`document.cookie`); strings.Contains(cookie, "wenshu_session") {
+		t.Error("the session cookie is readable from JavaScript")
+	}
+	err = chromedp.Do(step,
+		chromedp.SendKeys(chromedp.CSS("#question"), "上个月各门店的销售额"),
+		chromedp.Click(chromedp.CSS("#ask-button")),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(`document.querySelectorAll(".msg.bot table.result tbody tr").length > 0`)
+	rows := text(`document.querySelector(".msg.bot table.result tbody").innerText`)
+	if n := strings.Count(rows, "\n") + 1; n != 2 || !containsAll(rows, "广州万象城店", "深圳万象城店") {
+		t.Errorf("the store manager's table: %q", rows)
+	}
+	if card := text(`document.querySelector(".msg.bot").innerText`); !strings.Contains(card, "按你的权限") {
+		t.Errorf("the answer does not say whose rows it covers: %q", card)
+	}
+	png, err := chromedp.Run(step, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := os.Getenv("WENSHU_ARTIFACTS")
+	if dir == "" {
+		dir = filepath.Join("..", "artifacts")
+	}
+	os.MkdirAll(dir, 0o755)
+	os.WriteFile(filepath.Join(dir, "signed-in-page.png"), png, 0o644)
+}
