@@ -123,10 +123,18 @@ func (s *Scope) Check(m *semantic.Model, q *semantic.Query, lang string) (notes 
 			continue
 		}
 		list := strings.Join(outside, msg(lang, "、", ", "))
+		ruled := a.RuleValues(f.Dimension) != nil
 		if inside == 0 {
-			return nil, &ScopeError{Dimension: f.Dimension, Values: outside, Message: msg(lang,
-				"你只能查看"+a.Scope.Zh+"的数据；"+list+"不在你的权限范围内。",
-				"You can see "+a.Scope.En+" only; "+list+" is outside your scope.")}
+			m := msg(lang, "你只能查看"+a.Scope.Zh+"的数据；"+list+"不在你的权限范围内。",
+				"You can see "+a.Scope.En+" only; "+list+" is outside your scope.")
+			if !ruled {
+				// Not the rule's own dimension: the value may exist, just
+				// not within the asker's rows (天猫 for a region, a product
+				// their stores never sold).
+				m = msg(lang, "你只能查看"+a.Scope.Zh+"的数据，其中没有"+list+"的数据。",
+					"You can see "+a.Scope.En+" only, and it holds no data for "+list+".")
+			}
+			return nil, &ScopeError{Dimension: f.Dimension, Values: outside, Message: m}
 		}
 		notes = append(notes, msg(lang, list+"不在你的权限范围内，未计入结果", list+" is outside your scope and not included"))
 	}

@@ -122,7 +122,7 @@ func (m *Model) Access(role string, attrs map[string]string) (*Access, error) {
 		}
 		a.Rules = append(a.Rules, Filter{Dimension: rr.Dimension, Op: rr.Op, Values: values})
 		neg := rr.Op == "not_in"
-		zh = append(zh, d.Label.Zh+map[bool]string{false: "为 ", true: "不是 "}[neg]+strings.Join(zv, "、"))
+		zh = append(zh, d.Label.Zh+map[bool]string{false: "为", true: "不是"}[neg]+strings.Join(zv, "、"))
 		en = append(en, d.Label.En+map[bool]string{false: " ", true: " not "}[neg]+strings.Join(ev, ", "))
 	}
 	a.Scope = Text{Zh: strings.Join(zh, "且"), En: strings.Join(en, " and ")}

@@ -53,7 +53,7 @@ access:
 		if a.MetricVisible("visits") {
 			t.Error("visits cannot be restricted by shop, so it must be hidden")
 		}
-		if a.Scope.Zh != "店为 一店、二店、三店" {
+		if a.Scope.Zh != "店为一店、二店、三店" {
 			t.Errorf("scope text: %q", a.Scope.Zh)
 		}
 	})
