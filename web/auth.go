@@ -214,13 +214,13 @@ func scopeKey(a *semantic.Access) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// requireAdmin answers 403 unless the principal is an admin.
-func (s *Server) requireAdmin(c *gin.Context) bool {
-	if p := principal(c); p != nil && p.Admin {
-		return true
+// adminOnly answers 403 unless the principal is an admin.
+func (s *Server) adminOnly(c *gin.Context) {
+	if p := principal(c); p == nil || !p.Admin {
+		s.fail(c, &apiError{Code: "forbidden", Message: "this needs an admin"})
+		return
 	}
-	s.fail(c, &apiError{Code: "forbidden", Message: "this needs an admin"})
-	return false
+	c.Next()
 }
 
 // allowedOrigin reports whether a browser Origin may use the API with

@@ -32,21 +32,7 @@ func chromiumPath(t *testing.T) string {
 // follow-up works; the chart type switches. A screenshot is saved.
 func TestChatPageInBrowser(t *testing.T) {
 	ts := newTestServer(t, "", 0, webOptions())
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chromiumPath(t)), chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("lang", "zh-CN"), chromedp.WindowSize(1300, 1000),
-		chromedp.UserDataDir(t.TempDir()))
-	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancel()
-	ctx, cancel := chromedp.NewContext(actx)
-	defer cancel()
-	// The first run starts the browser; later steps get their own deadline.
-	if err := chromedp.Do(ctx, chromedp.Navigate(ts.URL+"/")); err != nil {
-		t.Fatal(err)
-	}
-	step, cancel := context.WithTimeout(ctx, 90*time.Second)
-	defer cancel()
+	step := openBrowser(t, ts.URL+"/", 1300, 1000)
 	count := func(sel string) int {
 		n, err := chromedp.Run(step, chromedp.Evaluate[int](`document.querySelectorAll(`+"`"+sel+"`"+`).length`))
 		if err != nil {
@@ -108,6 +94,31 @@ func TestChatPageInBrowser(t *testing.T) {
 	if kind != "line" {
 		t.Errorf("after switching, the chart draws %q", kind)
 	}
+	saveScreenshot(t, step, "chat-page.png")
+}
+
+// openBrowser starts headless Chromium on url and returns the context of
+// the next steps (with their own deadline; the first run starts the browser).
+func openBrowser(t *testing.T, url string, width, height int) context.Context {
+	t.Helper()
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chromiumPath(t)), chromedp.NoSandbox, chromedp.DisableGPU,
+		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("lang", "zh-CN"), chromedp.WindowSize(width, height),
+		chromedp.UserDataDir(t.TempDir()))
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelCtx := chromedp.NewContext(actx)
+	if err := chromedp.Do(ctx, chromedp.Navigate(url)); err != nil {
+		t.Fatal(err)
+	}
+	step, cancelStep := context.WithTimeout(ctx, 90*time.Second)
+	t.Cleanup(func() { cancelStep(); cancelCtx(); cancelAlloc() })
+	return step
+}
+
+// saveScreenshot writes a PNG of the page to artifacts/ (or $WENSHU_ARTIFACTS).
+func saveScreenshot(t *testing.T, step context.Context, name string) {
+	t.Helper()
 	png, err := chromedp.Run(step, chromedp.FullScreenshot(100))
 	if err != nil {
 		t.Fatal(err)
@@ -117,7 +128,7 @@ func TestChatPageInBrowser(t *testing.T) {
 		dir = filepath.Join("..", "artifacts")
 	}
 	os.MkdirAll(dir, 0o755)
-	path := filepath.Join(dir, "chat-page.png")
+	path := filepath.Join(dir, name)
 	if err := os.WriteFile(path, png, 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -147,20 +158,7 @@ func discard[T any](a chromedp.Action[T]) chromedp.Action[chromedp.Void] {
 func TestSignInInBrowser(t *testing.T) {
 	ts := newTestServer(t, "", 0, webOptions())
 	addStoredUser(t, ts, "zhou", "store_manager", map[string]string{"stores": "广州万象城店,深圳万象城店"}, 0)
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chromiumPath(t)), chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("lang", "zh-CN"), chromedp.WindowSize(1300, 900),
-		chromedp.UserDataDir(t.TempDir()))
-	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancel()
-	ctx, cancel := chromedp.NewContext(actx)
-	defer cancel()
-	if err := chromedp.Do(ctx, chromedp.Navigate(ts.URL+"/")); err != nil {
-		t.Fatal(err)
-	}
-	step, cancel := context.WithTimeout(ctx, 90*time.Second)
-	defer cancel()
+	step := openBrowser(t, ts.URL+"/", 1300, 900)
 	waitFor := func(js string) {
 		t.Helper()
 		if _, err := chromedp.Run(step, chromedp.Poll[bool](js, chromedp.WithPollingTimeout(60*time.Second))); err != nil {
@@ -214,14 +212,5 @@ func TestSignInInBrowser(t *testing.T) {
 	if card := text(`document.querySelector(".msg.bot").innerText`); !strings.Contains(card, "按你的权限") {
 		t.Errorf("the answer does not say whose rows it covers: %q", card)
 	}
-	png, err := chromedp.Run(step, chromedp.FullScreenshot(100))
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := os.Getenv("WENSHU_ARTIFACTS")
-	if dir == "" {
-		dir = filepath.Join("..", "artifacts")
-	}
-	os.MkdirAll(dir, 0o755)
-	os.WriteFile(filepath.Join(dir, "signed-in-page.png"), png, 0o644)
+	saveScreenshot(t, step, "signed-in-page.png")
 }

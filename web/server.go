@@ -152,15 +152,16 @@ func (s *Server) Handler() http.Handler {
 	api.DELETE("/conversations/:id", s.handleDeleteConversation)
 	api.POST("/feedback", s.handleFeedback)
 	api.GET("/examples", s.handleExamples)
-	api.POST("/examples", s.handleAddExample)
-	api.GET("/users", s.handleUsers)
-	api.POST("/users", s.handleAddUser)
-	api.PATCH("/users/:name", s.handlePatchUser)
-	api.DELETE("/users/:name", s.handleRemoveUser)
-	api.GET("/users/:name/tokens", s.handleTokens)
-	api.POST("/users/:name/tokens", s.handleNewToken)
-	api.DELETE("/users/:name/tokens/:token", s.handleRevokeToken)
-	api.GET("/audit", s.handleAudit)
+	admin := api.Group("", s.adminOnly)
+	admin.POST("/examples", s.handleAddExample)
+	admin.GET("/users", s.handleUsers)
+	admin.POST("/users", s.handleAddUser)
+	admin.PATCH("/users/:name", s.handlePatchUser)
+	admin.DELETE("/users/:name", s.handleRemoveUser)
+	admin.GET("/users/:name/tokens", s.handleTokens)
+	admin.POST("/users/:name/tokens", s.handleNewToken)
+	admin.DELETE("/users/:name/tokens/:token", s.handleRevokeToken)
+	admin.GET("/audit", s.handleAudit)
 	api.GET("/ws", s.handleWS)
 	static, _ := fs.Sub(staticFiles, "static")
 	r.NoRoute(func(c *gin.Context) {
@@ -518,14 +519,7 @@ func (s *Server) handleModel(c *gin.Context) {
 
 func (s *Server) handleConversations(c *gin.Context) {
 	list, err := s.store.Conversations(c.Request.Context(), principal(c).UserID, 200)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	if list == nil {
-		list = []Conversation{}
-	}
-	c.JSON(http.StatusOK, gin.H{"conversations": list})
+	respondList(s, c, "conversations", list, err)
 }
 
 func (s *Server) handleConversation(c *gin.Context) {
