@@ -73,12 +73,51 @@ func Localize(cols []Column, lang string) {
 }
 
 // DisplaySQL is the SQL with arguments written inline, for people to read.
+// It renders in one pass over the SQL, outside quoted literals and
+// identifiers, so an argument that looks like a placeholder ("$1") stays
+// the text it is and the SQL shown is the SQL run.
 func (p *Plan) DisplaySQL() string {
-	s := p.SQL
-	for i := len(p.Args); i >= 1; i-- {
-		s = strings.ReplaceAll(s, p.dialect.Placeholder(i), p.dialect.Literal(p.Args[i-1]))
+	if len(p.Args) == 0 {
+		return p.SQL
 	}
-	return s
+	var b strings.Builder
+	sql := p.SQL
+	for i := 0; i < len(sql); i++ {
+		c := sql[i]
+		switch {
+		case c == '\'' || c == '"':
+			// Copy a quoted literal or identifier whole ('' and "" escape).
+			j := i + 1
+			for j < len(sql) {
+				if sql[j] == c {
+					if j+1 < len(sql) && sql[j+1] == c {
+						j += 2
+						continue
+					}
+					break
+				}
+				j++
+			}
+			end := min(j+1, len(sql))
+			b.WriteString(sql[i:end])
+			i = end - 1
+		case c == '$' && i+1 < len(sql) && sql[i+1] >= '0' && sql[i+1] <= '9':
+			j := i + 1
+			for j < len(sql) && sql[j] >= '0' && sql[j] <= '9' {
+				j++
+			}
+			n, _ := strconv.Atoi(sql[i+1 : j])
+			if n >= 1 && n <= len(p.Args) {
+				b.WriteString(p.dialect.Literal(p.Args[n-1]))
+			} else {
+				b.WriteString(sql[i:j])
+			}
+			i = j - 1
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
 }
 
 type compiler struct {

@@ -36,6 +36,15 @@ func (t Text) In(lang string) string {
 	return t.Zh
 }
 
+// Types a dimension's values may have.
+const (
+	DimText    = "text"
+	DimNumber  = "number"
+	DimBoolean = "boolean"
+)
+
+var dimTypes = []string{DimText, DimNumber, DimBoolean}
+
 // Units a metric's values are shown in.
 const (
 	UnitCurrency = "currency"
@@ -119,7 +128,10 @@ type Dimension struct {
 	Bindings    map[string]string
 	Values      []Value
 	NullLabel   Text
-	Line        int
+	// Type is what the dimension holds: text (the default), number or
+	// boolean; filter values must be of that type.
+	Type string
+	Line int
 
 	home  string         // the table Expr is on
 	lines map[string]int // line of each field, for error messages
@@ -272,6 +284,7 @@ type rawDimension struct {
 	Bindings    yaml.Node `yaml:"bindings"`
 	Values      []Value   `yaml:"values"`
 	NullLabel   Text      `yaml:"null_label"`
+	Type        string    `yaml:"type"`
 }
 
 type rawMetric struct {
@@ -356,8 +369,11 @@ func ParseModel(file string, data []byte) (*Model, error) {
 			return
 		}
 		d := &Dimension{Name: name, Label: rd.Label, Synonyms: rd.Synonyms, Description: rd.Description,
-			Expr: strings.TrimSpace(rd.Expr), Values: rd.Values, NullLabel: rd.NullLabel, Line: line, Bindings: map[string]string{},
+			Expr: strings.TrimSpace(rd.Expr), Values: rd.Values, NullLabel: rd.NullLabel, Type: rd.Type, Line: line, Bindings: map[string]string{},
 			lines: fieldLines(n)}
+		if d.Type == "" {
+			d.Type = DimText
+		}
 		p.each(&rd.Bindings, "dimensions."+name+".bindings", func(table string, _ int, v *yaml.Node) {
 			d.Bindings[table] = strings.TrimSpace(v.Value)
 		})
@@ -488,6 +504,9 @@ func (p *modelParser) check(m *Model) {
 			p.errf(d.Line, elem, "a metric has the same name")
 		}
 		p.checkLabel(d.Line, elem, d.Label)
+		if !slices.Contains(dimTypes, d.Type) {
+			p.errf(at(d.lines, "type", d.Line), elem+".type", "unknown type %q (want %s)", d.Type, strings.Join(dimTypes, ", "))
+		}
 		if d.Expr == "" {
 			p.errf(d.Line, elem, "expr is required (a table-qualified column or expression, e.g. orders.channel)")
 			continue

@@ -171,8 +171,27 @@ func (m *Model) checkFilter(c *checked, errs *ErrorList, path string, f Filter, 
 			return
 		}
 		if f.Op == "contains" {
-			if _, ok := f.Values[0].(string); !ok {
-				errs.add(path+".values", CodeBadFilter, "contains takes a string")
+			if _, ok := f.Values[0].(string); !ok || d.Type != DimText {
+				errs.add(path+".values", CodeBadFilter, "contains takes a string, on a text dimension")
+				return
+			}
+		}
+		for _, v := range f.Values {
+			if v == nil {
+				continue
+			}
+			var ok bool
+			switch v.(type) {
+			case string:
+				ok = d.Type == DimText
+			case bool:
+				ok = d.Type == DimBoolean
+			default:
+				ok = d.Type == DimNumber
+			}
+			if !ok {
+				errs.add(path+".values", CodeBadFilter, "dimension %q holds %s values; %v (%s) cannot be compared with them",
+					f.Dimension, d.Type, v, valueKind(v))
 				return
 			}
 		}
@@ -244,4 +263,14 @@ func (c *checked) outputNames() []string {
 		}
 	}
 	return out
+}
+
+func valueKind(v any) string {
+	switch v.(type) {
+	case string:
+		return "text"
+	case bool:
+		return "a boolean"
+	}
+	return "a number"
 }

@@ -2,6 +2,7 @@ package semantic_test
 
 import (
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/wenshu-bi/wenshu/semantic"
@@ -120,4 +121,72 @@ func FuzzCompile(f *testing.F) {
 			t.Fatal("no SQL and no error")
 		}
 	})
+}
+
+// TestDisplaySQLOnePass: an argument that looks like a placeholder or holds
+// quotes is shown as the literal it is, never spliced with another one.
+func TestDisplaySQLOnePass(t *testing.T) {
+	m := retailModel(t)
+	q := &semantic.Query{Metrics: []string{"sales"}, Filters: []semantic.Filter{
+		{Dimension: "store", Op: "in", Values: []any{"a$2b", "it's $1"}},
+		{Dimension: "brand", Op: "contains", Values: []any{"$3"}},
+	}, Time: &semantic.Time{Range: &semantic.DateRange{Start: semantic.D(2025, 1, 1), End: semantic.D(2025, 1, 31)}}}
+	plan, err := semantic.Compile(m, q, semantic.CompileOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := plan.DisplaySQL()
+	for _, want := range []string{`IN ('a$2b', 'it''s $1')`, `'$3'`, `TIMESTAMP '2025-01-01'`} {
+		if !strings.Contains(got, want) {
+			t.Errorf("display SQL lacks %s:\n%s", want, got)
+		}
+	}
+	if strings.Count(got, "$") != 3 {
+		t.Errorf("want exactly the three dollars of the values:\n%s", got)
+	}
+}
+
+// TestFilterValueTypes: a number or boolean on a text dimension (and text on
+// a number dimension) is the caller's typed error, never the engine's.
+func TestFilterValueTypes(t *testing.T) {
+	m := retailModel(t)
+	for name, vals := range map[string][]any{"number": {5.0}, "boolean": {true}, "mixed": {"门店", 3.0}} {
+		q := &semantic.Query{Metrics: []string{"sales"}, Filters: []semantic.Filter{{Dimension: "channel", Op: "in", Values: vals}}}
+		_, err := semantic.Compile(m, q, semantic.CompileOptions{})
+		var list semantic.ErrorList
+		if !errors.As(err, &list) || list[0].Code != semantic.CodeBadFilter || !strings.Contains(list[0].Message, "holds text values") {
+			t.Errorf("%s on a text dimension: %v", name, err)
+		}
+	}
+	num, err := semantic.ParseModel("n.yaml", []byte(`name: n
+label: N
+tables:
+  t: {primary_key: id}
+dimensions:
+  size: {label: Size, expr: t.size, type: number}
+  odd: {label: Odd, expr: t.odd, type: colour}
+metrics:
+  rows: {label: Rows, unit: count, table: t, agg: count}
+`))
+	if err == nil || !strings.Contains(err.Error(), `unknown type "colour"`) {
+		t.Fatalf("an unknown dimension type: %v", err)
+	}
+	num, err = semantic.ParseModel("n.yaml", []byte(`name: n
+label: N
+tables:
+  t: {primary_key: id}
+dimensions:
+  size: {label: Size, expr: t.size, type: number}
+metrics:
+  rows: {label: Rows, unit: count, table: t, agg: count}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := semantic.Compile(num, &semantic.Query{Metrics: []string{"rows"}, Filters: []semantic.Filter{{Dimension: "size", Op: "gt", Values: []any{3.0}}}}, semantic.CompileOptions{}); err != nil {
+		t.Errorf("a number on a number dimension: %v", err)
+	}
+	if _, err := semantic.Compile(num, &semantic.Query{Metrics: []string{"rows"}, Filters: []semantic.Filter{{Dimension: "size", Op: "eq", Values: []any{"big"}}}}, semantic.CompileOptions{}); err == nil {
+		t.Error("text on a number dimension was accepted")
+	}
 }

@@ -205,3 +205,19 @@ func TestHealthMetricsAndPage(t *testing.T) {
 		t.Errorf("unknown endpoint: %d %v", code, body)
 	}
 }
+
+// TestQueryTypeErrors: a filter value of the wrong type is a 400 with a
+// typed code, not a 500 from the engine.
+func TestQueryTypeErrors(t *testing.T) {
+	ts := newTestServer(t, "", 0, webOptions())
+	for _, body := range []string{
+		`{"metrics":["sales"],"filters":[{"dimension":"channel","op":"eq","values":[5]}]}`,
+		`{"metrics":["sales"],"filters":[{"dimension":"age_band","op":"gt","values":[true]}]}`,
+		`{"metrics":["sales"],"filters":[{"dimension":"store","op":"contains","values":[7]}]}`,
+	} {
+		code, res := doJSON(t, "POST", ts.URL+"/api/v1/query", body)
+		if code != 400 || errCode(res) != "bad_filter" {
+			t.Errorf("%s: %d %v", body, code, res)
+		}
+	}
+}

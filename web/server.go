@@ -250,6 +250,8 @@ func toAPIError(err error) *apiError {
 		return &apiError{Code: "too_large", Message: "the request body is too large"}
 	case errors.Is(err, duckdb.ErrTimeout), errors.Is(err, context.DeadlineExceeded):
 		return &apiError{Code: "timeout", Message: "the query took too long and was stopped"}
+	case errors.Is(err, duckdb.ErrBadValue):
+		return &apiError{Code: semantic.CodeBadFilter, Message: err.Error()}
 	case errors.Is(err, duckdb.ErrCanceled), errors.Is(err, context.Canceled):
 		return &apiError{Code: "canceled", Message: "the request was canceled"}
 	case errors.Is(err, ErrNotFound):

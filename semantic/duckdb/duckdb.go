@@ -193,12 +193,24 @@ func (db *DB) Query(ctx context.Context, query string, args ...any) (cols []stri
 	return cols, out, truncated, nil
 }
 
+// ErrBadValue is returned when DuckDB cannot convert or compare a value
+// of the query (a number where text is stored, a value out of range):
+// the caller's mistake, not the server's.
+var ErrBadValue = errors.New("a value of the query does not fit the data's type")
+
 func mapErr(ctx context.Context, err error) error {
 	switch {
 	case errors.Is(ctx.Err(), context.DeadlineExceeded):
 		return ErrTimeout
 	case errors.Is(ctx.Err(), context.Canceled):
 		return ErrCanceled
+	}
+	var de *duck.Error
+	if errors.As(err, &de) {
+		switch de.Type {
+		case duck.ErrorTypeConversion, duck.ErrorTypeOutOfRange, duck.ErrorTypeMismatchType:
+			return fmt.Errorf("%w: %s", ErrBadValue, de.Msg)
+		}
 	}
 	return fmt.Errorf("duckdb: %w", err)
 }
