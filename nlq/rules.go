@@ -182,6 +182,16 @@ func (r *Rules) Translate(question string, prev *semantic.Query, asOf semantic.D
 	}
 
 	ti := ResolveTime(q, asOf)
+	if ti.BadYear != 0 {
+		// Never another period instead of the one asked for.
+		t.Clarify = &Clarification{Message: msg(lang,
+			fmt.Sprintf("%d年不在可以查询的时间范围内（%d年至今），请换一个时间，例如：", ti.BadYear, minYear),
+			fmt.Sprintf("%d is outside the time that can be asked about (%d to today); try another period, for example:", ti.BadYear, minYear))}
+		for _, e := range []string{msg(lang, "今年的"+r.firstLabel(lang), r.firstLabel(lang)+" this year"), msg(lang, "去年的"+r.firstLabel(lang), r.firstLabel(lang)+" last year")} {
+			t.Clarify.Options = append(t.Clarify.Options, Option{Label: e, Question: e})
+		}
+		return t
+	}
 	mentions := r.lex.link(ti.masked)
 	// restText is what no linked phrase explains: markers, and unknown words.
 	restText := unlinked(ti.masked, mentions)
@@ -668,4 +678,14 @@ func hasFilter(fs []semantic.Filter, dim string) bool {
 		}
 	}
 	return false
+}
+
+// firstLabel is the label of the model's first visible metric, for examples.
+func (r *Rules) firstLabel(lang string) string {
+	for _, mt := range r.model.Metrics {
+		if !mt.Hidden {
+			return mt.Label.In(lang)
+		}
+	}
+	return ""
 }

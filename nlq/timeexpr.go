@@ -25,6 +25,9 @@ type TimeInfo struct {
 	Shift string
 	// Text is the matched wording of the range, for the reading.
 	Text string
+	// BadYear is a year the question names that no range can hold (3025年,
+	// since 2030): the asker is told so instead of getting another period.
+	BadYear int
 	// masked is the question with every time expression blanked out.
 	masked string
 }
@@ -182,7 +185,42 @@ const (
 )
 
 // timeRules are tried in order; earlier rules win overlapping text.
+// Years a question may name.
+const minYear, maxYear = 1990, 2100
+
+// badYear records an impossible year and reports no range.
+func badYear(ti *TimeInfo, y int) *semantic.DateRange {
+	if ti.BadYear == 0 {
+		ti.BadYear = y
+	}
+	return nil
+}
+
 var timeRules = []timeRule{
+	// From a month or a year up to today: 2024年3月以来, since March 2024, 2020年以来, since 2020.
+	{regexp.MustCompile(`(\d{4})[-/年.](\d{1,2})月?(?:份)?(?:以来|至今|到现在|迄今|起至今)|\bsince\s+(\d{4})-(\d{1,2})\b|\bsince\s+` + reMonthEn + `\.?\s*(\d{4})\b`),
+		func(m []string, asOf semantic.Date, ti *TimeInfo) *semantic.DateRange {
+			y, mo := atoi(m[1]), atoi(m[2])
+			if m[3] != "" {
+				y, mo = atoi(m[3]), atoi(m[4])
+			}
+			if m[5] != "" {
+				y, mo = atoi(m[6]), monthNames[strings.ToLower(m[5])]
+			}
+			start := semantic.D(y, time.Month(max(mo, 1)), 1)
+			if y < minYear || y > maxYear || mo < 1 || mo > 12 || start.After(asOf.Time) {
+				return badYear(ti, y)
+			}
+			return &semantic.DateRange{Start: start, End: asOf}
+		}},
+	{regexp.MustCompile(`(\d{4})\s*年?(?:以来|至今|到现在|迄今|起至今|开始至今)|\bsince\s+(\d{4})\b|\b(\d{4})\s+(?:to date|until now|onwards)`),
+		func(m []string, asOf semantic.Date, ti *TimeInfo) *semantic.DateRange {
+			y := atoi(m[1] + m[2] + m[3])
+			if y < minYear || y > asOf.Year() {
+				return badYear(ti, y)
+			}
+			return &semantic.DateRange{Start: semantic.D(y, 1, 1), End: asOf}
+		}},
 	// Explicit date ranges: 2025-11-01到2025-11-15, 11月1日至11月15日, from 2025-11-01 to 2025-11-15.
 	{regexp.MustCompile(`(?:from\s+|between\s+)?(\d{4})[-/年.](\d{1,2})[-/月.](\d{1,2})[日号]?\s*(?:到|至|~|—|-|to|and|until)\s*(?:(\d{4})[-/年.])?(\d{1,2})[-/月.](\d{1,2})[日号]?`),
 		func(m []string, asOf semantic.Date, _ *TimeInfo) *semantic.DateRange {
@@ -375,11 +413,14 @@ var timeRules = []timeRule{
 	}},
 	// A year alone: 2024年, in 2024.
 	{regexp.MustCompile(`(\d{4})\s*年(?:度|全年)?|\b(?:in|for|during|of)\s+(\d{4})\b|^(\d{4})\b|\b(\d{4})$`),
-		func(m []string, asOf semantic.Date, _ *TimeInfo) *semantic.DateRange {
+		func(m []string, asOf semantic.Date, ti *TimeInfo) *semantic.DateRange {
 			for _, s := range m[1:] {
-				if y := atoi(s); y >= 1990 && y <= 2100 {
+				if y := atoi(s); y >= minYear && y <= maxYear {
 					return yearRange(y)
 				}
+			}
+			if y := atoi(m[1] + m[2]); y > 0 {
+				return badYear(ti, y) // 3025年, in 1800: a year, but not one there can be data for
 			}
 			return nil
 		}},

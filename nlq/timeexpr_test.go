@@ -38,6 +38,13 @@ func TestResolveTime(t *testing.T) {
 		{"2025-12-31", "去年", "2024-01-01", "2024-12-31", "", ""},
 		{"2025-12-31", "前年", "2023-01-01", "2023-12-31", "", ""},
 		{"2025-12-31", "年初至今", "2025-01-01", "2025-12-31", "", ""},
+		// Since a year or a month: from its start up to as_of, not that year alone.
+		{"2025-12-31", "2020年以来的销售额", "2020-01-01", "2025-12-31", "", ""},
+		{"2025-12-31", "2024年至今", "2024-01-01", "2025-12-31", "", ""},
+		{"2025-12-31", "sales since 2024", "2024-01-01", "2025-12-31", "", ""},
+		{"2025-06-15", "2024年3月以来", "2024-03-01", "2025-06-15", "", ""},
+		{"2025-06-15", "since 2024-03", "2024-03-01", "2025-06-15", "", ""},
+		{"2025-06-15", "sales since march 2025", "2025-03-01", "2025-06-15", "", ""},
 		{"2025-12-31", "ytd", "2025-01-01", "2025-12-31", "", ""},
 		{"2025-12-31", "2025年3月", "2025-03-01", "2025-03-31", "", ""},
 		{"2025-12-31", "2025-03", "2025-03-01", "2025-03-31", "", ""},
@@ -157,6 +164,21 @@ func TestNormalize(t *testing.T) {
 	for in, want := range tests {
 		if got := normalize(in); got != want {
 			t.Errorf("normalize(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestBadYears: a year no data can have is reported, never replaced by the
+// default period.
+func TestBadYears(t *testing.T) {
+	for q, want := range map[string]int{"3025年的销售额": 3025, "1800年的销售额": 1800, "sales in 2999": 2999,
+		"2030年以来的销售额": 2030, "since 2031": 2031, "2026年5月以来": 2026, "2024年的销售额": 0, "2020年以来": 0} {
+		ti := ResolveTime(normalize(q), d("2025-12-31"))
+		if ti.BadYear != want {
+			t.Errorf("%q: bad year %d, want %d (range %v)", q, ti.BadYear, want, ti.Range)
+		}
+		if want != 0 && ti.Range != nil {
+			t.Errorf("%q: a range %v for an impossible year", q, ti.Range)
 		}
 	}
 }
