@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/wenshu-bi/wenshu/semantic"
 )
@@ -112,6 +113,9 @@ const (
 type Rules struct {
 	model *semantic.Model
 	lex   *Lexicon
+
+	phrasesOnce sync.Once
+	phrases     map[string]*valuePhrases // value phrases per dimension, for unknown values
 }
 
 // NewRules makes a rules translator over a model and its lexicon.
@@ -279,6 +283,10 @@ func (r *Rules) Translate(question string, prev *semantic.Query, asOf semantic.D
 	}
 	t.Unknown = leftover(restText)
 	t.Confident = len(t.Unknown) == 0 && !fuzzy && len(ambiguous) == 0
+	if c := r.unknownValue(question, ti.masked, mentions, t.Unknown, lang); c != nil {
+		t.Clarify = c
+		return t
+	}
 
 	if len(ambiguous) > 0 && len(metrics) == 0 {
 		t.Clarify = r.ambiguityClarification(lang, question, ambiguous[0])

@@ -114,3 +114,10 @@ func suggestNamed(word string, n int, item func(int) (string, []string, bool)) [
 	}
 	return out
 }
+
+// Closest returns up to n candidates close to name, best first: those
+// containing it or contained in it, then by edit distance on runes.
+func Closest(name string, candidates []string, n int) []string { return closest(name, candidates, n) }
+
+// EditDistance is the Levenshtein distance of a and b, counted in runes.
+func EditDistance(a, b string) int { return levenshtein([]rune(a), []rune(b)) }
