@@ -30,6 +30,12 @@ type Turn struct {
 	// Partial is what a question without a metric said; the next question
 	// that names a metric completes it.
 	Partial *semantic.Query `json:"partial,omitempty"`
+	// FollowUp is true when the turn changed the previous one (那去年同期呢):
+	// it means nothing outside its conversation, so it is never confirmed
+	// as an example.
+	FollowUp bool `json:"follow_up,omitempty"`
+	// AsOf is the date relative time was resolved against.
+	AsOf semantic.Date `json:"as_of,omitzero"`
 	At      time.Time       `json:"at"`
 }
 
@@ -194,10 +200,11 @@ func (e *Engine) Ask(ctx context.Context, req AskRequest, emit func(Event)) (*An
 	tr, translator := e.translate(ctx, req.Question, prev, asOf, req.Scope, history)
 	if n := len(turns); n > 0 && turns[n-1].Partial != nil {
 		tr.Complete(turns[n-1].Partial)
+		tr.FollowUp = tr.FollowUp || tr.Query != nil
 	}
 	lap("translate", t0)
 	ans := &Answer{ConversationID: req.ConversationID, Turn: len(turns), Translator: translator, Lang: tr.Lang, Notes: tr.Notes, Timings: timings}
-	turn := Turn{Question: req.Question, Translator: translator, Partial: tr.Partial, At: time.Now().UTC()}
+	turn := Turn{Question: req.Question, Translator: translator, Partial: tr.Partial, FollowUp: tr.FollowUp, AsOf: asOf, At: time.Now().UTC()}
 	finish := func() (*Answer, error) {
 		timings["total"] = time.Since(start).Milliseconds()
 		turn.Answer = ans.Answer
@@ -318,7 +325,7 @@ func (e *Engine) suggest(q *semantic.Query, lang string, scope *Scope) []string 
 func (e *Engine) translate(ctx context.Context, question string, prev *semantic.Query, asOf semantic.Date, scope *Scope, history []string) (*Translation, string) {
 	if e.Examples != nil {
 		if ex := e.Examples.Exact(question); ex != nil && ex.Query != nil {
-			return &Translation{Query: ex.Query, Lang: detectLang(question), Confident: true}, "memory"
+			return &Translation{Query: ex.Rebase(e.Rules, asOf), Lang: detectLang(question), Confident: true}, "memory"
 		}
 	}
 	tr := e.Rules.Translate(question, prev, asOf)

@@ -15,6 +15,32 @@ type Example struct {
 	Query    *semantic.Query `json:"query"`
 	Source   string          `json:"source"` // user or admin
 	At       time.Time       `json:"at"`
+	// AsOf is the as-of date the example was confirmed on: its relative
+	// time (上个月, the default range) is resolved again on each reuse.
+	AsOf semantic.Date `json:"as_of,omitzero"`
+}
+
+// Rebase returns the example's query for a question asked as of asOf: time
+// words of the question (上个月) are resolved again, and a range that was
+// the default when it was confirmed becomes today's default; a range the
+// question's words do not explain (an admin's explicit dates) is kept.
+func (e *Example) Rebase(r *Rules, asOf semantic.Date) *semantic.Query {
+	q := e.Query.Clone()
+	if q.Time == nil || q.Time.Range == nil {
+		return q
+	}
+	now := ResolveTime(normalize(e.Question), asOf)
+	if now.Range != nil {
+		q.Time.Range = now.Range
+		return q
+	}
+	if e.AsOf.IsZero() {
+		return q
+	}
+	if then := r.defaultRange(q, e.AsOf); then != nil && *then == *q.Time.Range {
+		q.Time.Range = r.defaultRange(q, asOf)
+	}
+	return q
 }
 
 // Examples retrieves confirmed pairs: an exact repeat skips the LLM, similar

@@ -48,7 +48,13 @@ func (s *Server) handleFeedback(c *gin.Context) {
 		s.fail(c, &apiError{Code: "bad_request", Message: "that answer has no query to confirm"})
 		return
 	}
-	if err := s.addExample(c, nlq.Example{Question: turn.Question, Query: turn.Query, Source: "user", At: time.Now().UTC()}); err != nil {
+	if turn.FollowUp || turn.Partial != nil {
+		// 同比呢 means the earlier turns of this conversation: as an example
+		// it would replay them for everyone.
+		c.JSON(http.StatusOK, gin.H{"stored": false, "reason": "a follow-up is understood only within its conversation"})
+		return
+	}
+	if err := s.addExample(c, nlq.Example{Question: turn.Question, Query: turn.Query, Source: "user", At: time.Now().UTC(), AsOf: turn.AsOf}); err != nil {
 		s.fail(c, err)
 		return
 	}
@@ -74,7 +80,7 @@ func (s *Server) handleAddExample(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	if err := s.addExample(c, nlq.Example{Question: strings.TrimSpace(body.Question), Query: body.Query, Source: "admin", At: time.Now().UTC()}); err != nil {
+	if err := s.addExample(c, nlq.Example{Question: strings.TrimSpace(body.Question), Query: body.Query, Source: "admin", At: time.Now().UTC(), AsOf: s.engine.AsOf}); err != nil {
 		s.fail(c, err)
 		return
 	}
