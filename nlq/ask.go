@@ -36,7 +36,7 @@ type Turn struct {
 	FollowUp bool `json:"follow_up,omitempty"`
 	// AsOf is the date relative time was resolved against.
 	AsOf semantic.Date `json:"as_of,omitzero"`
-	At      time.Time       `json:"at"`
+	At   time.Time     `json:"at"`
 }
 
 // Conversations stores conversations; the server's store is persistent.
