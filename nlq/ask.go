@@ -110,6 +110,8 @@ type Answer struct {
 	Translator    string            `json:"translator"`
 	Lang          string            `json:"lang"`
 	Truncated     bool              `json:"truncated,omitempty"`
+	// TotalRows is the result's row count when Truncated.
+	TotalRows int `json:"total_rows,omitempty"`
 	// Suggestions are follow-up questions that fit the answer.
 	Suggestions []string         `json:"suggestions,omitempty"`
 	Timings     map[string]int64 `json:"timings_ms,omitempty"`
@@ -285,8 +287,24 @@ func (e *Engine) Ask(ctx context.Context, req AskRequest, emit func(Event)) (*An
 	ans.Chart = &chart
 	emit(Event{"chart", chart})
 
+	var ext *Extremes
+	if res.Truncated {
+		// The row cap cut the table: what the answer says of the whole
+		// result is computed over all of it, and the cut is stated.
+		if ext, err = e.extremes(ctx, plan); err != nil {
+			return nil, err
+		}
+		ans.TotalRows = len(res.Rows)
+		if ext != nil {
+			ans.TotalRows = ext.Rows
+		}
+		ans.Notes = append(ans.Notes, msg(tr.Lang,
+			fmt.Sprintf("结果共 %d 行，表格只列出前 %d 行（%s）", ans.TotalRows, len(res.Rows), orderText(e.Model, tr.Query, "zh")),
+			fmt.Sprintf("the result has %d rows; the table lists the first %d (%s)", ans.TotalRows, len(res.Rows), orderText(e.Model, tr.Query, "en"))))
+	}
+
 	t0 = time.Now()
-	ans.Answer = e.narrate(ctx, req.Question, tr, res, reading, emit)
+	ans.Answer = e.narrate(ctx, req.Question, tr, res, reading, ext, emit)
 	lap("narrative", t0)
 	ans.Suggestions = e.suggest(tr.Query, tr.Lang, req.Scope)
 	return finish()
@@ -368,9 +386,11 @@ func (e *Engine) log() *slog.Logger {
 
 // narrate explains the result: with the LLM, streamed and checked sentence
 // by sentence; otherwise, or when the LLM fails, with the template.
-func (e *Engine) narrate(ctx context.Context, question string, tr *Translation, res *semantic.Result, reading Reading, emit func(Event)) string {
-	template := TemplateNarrative(e.Model, tr.Query, res, reading, tr.Lang)
-	if e.LLM == nil || len(res.Rows) == 0 {
+func (e *Engine) narrate(ctx context.Context, question string, tr *Translation, res *semantic.Result, reading Reading, ext *Extremes, emit func(Event)) string {
+	template := TemplateNarrative(e.Model, tr.Query, res, reading, tr.Lang, ext)
+	if e.LLM == nil || len(res.Rows) == 0 || res.Truncated {
+		// A cut table is explained from the whole result, by the template:
+		// the LLM would see only the rows that were read.
 		emit(Event{"answer_delta", template})
 		return template
 	}
@@ -412,4 +432,66 @@ func (e *Engine) validationClarification(list semantic.ErrorList, lang string, s
 		c.Options = append(c.Options, Option{Label: label, Question: msg(lang, "按"+label+"看", "by "+label)})
 	}
 	return c
+}
+
+// extremes reads the highest, lowest and last rows and the row count of a
+// plan's whole result.
+func (e *Engine) extremes(ctx context.Context, plan *semantic.Plan) (*Extremes, error) {
+	sp := plan.Summary()
+	if sp == nil {
+		return nil, nil
+	}
+	res, err := e.Runner.Run(ctx, sp)
+	if err != nil {
+		return nil, fmt.Errorf("summary of a cut result: %w", err)
+	}
+	mc, tc, nc := -1, -1, len(sp.Columns)-1
+	for i, c := range sp.Columns {
+		if c.Role == semantic.RoleMetric && mc < 0 {
+			mc = i
+		}
+		if c.Role == semantic.RoleTime && tc < 0 {
+			tc = i
+		}
+	}
+	ext := &Extremes{}
+	for _, row := range res.Rows {
+		if n, ok := toFloat(row[nc]); ok {
+			ext.Rows = int(n)
+		}
+		v, ok := toFloat(row[mc])
+		if ok && (ext.Hi == nil || v > mustFloat(ext.Hi[mc])) {
+			ext.Hi = row
+		}
+		if ok && (ext.Lo == nil || v < mustFloat(ext.Lo[mc])) {
+			ext.Lo = row
+		}
+		if tc >= 0 && (ext.Last == nil || fmt.Sprint(row[tc]) > fmt.Sprint(ext.Last[tc])) {
+			ext.Last = row
+		}
+	}
+	return ext, nil
+}
+
+// orderText says how a result's rows are ordered, for the note on a cut table.
+func orderText(m *semantic.Model, q *semantic.Query, lang string) string {
+	if len(q.Order) > 0 {
+		o := q.Order[0]
+		name := o.By
+		if mt := m.Metric(o.By); mt != nil {
+			name = mt.Label.In(lang)
+		} else if d := m.Dimension(o.By); d != nil {
+			name = d.Label.In(lang)
+		}
+		return msg(lang, "按"+name+map[bool]string{true: "从高到低", false: "从低到高"}[o.Desc], "by "+name+map[bool]string{true: ", highest first", false: ", lowest first"}[o.Desc])
+	}
+	if q.Time != nil && q.Time.Grain != "" {
+		return msg(lang, "按时间先后", "in time order")
+	}
+	if len(q.Metrics) > 0 {
+		if mt := m.Metric(q.Metrics[0]); mt != nil {
+			return msg(lang, "按"+mt.Label.Zh+"从高到低", "by "+mt.Label.En+", highest first")
+		}
+	}
+	return msg(lang, "按查询顺序", "in query order")
 }

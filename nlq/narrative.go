@@ -8,11 +8,19 @@ import (
 	"github.com/wenshu-bi/wenshu/semantic"
 )
 
+// Extremes describe a whole result when only part of it was read: its row
+// count and its highest, lowest and last rows (from Plan.Summary).
+type Extremes struct {
+	Rows         int
+	Hi, Lo, Last []any
+}
+
 // TemplateNarrative explains a result without an LLM: the value, or the
 // highest and lowest groups, or the peak of a series, and the change against
 // the comparison. Every number it states is a cell of the result or the
-// change computed from two cells.
-func TemplateNarrative(m *semantic.Model, q *semantic.Query, res *semantic.Result, reading Reading, lang string) string {
+// change computed from two cells. When the rows were cut by the row cap,
+// ext (from the whole result) supplies the highest, lowest and count.
+func TemplateNarrative(m *semantic.Model, q *semantic.Query, res *semantic.Result, reading Reading, lang string, ext *Extremes) string {
 	if len(res.Rows) == 0 {
 		return msg(lang, "在所选范围内没有数据。", "There is no data in the selected range.")
 	}
@@ -87,32 +95,41 @@ func TemplateNarrative(m *semantic.Model, q *semantic.Query, res *semantic.Resul
 			lo = r
 		}
 	}
+	rows, nrows := res.Rows, len(res.Rows)
+	var last []any
+	if nrows > 0 {
+		last = rows[nrows-1]
+	}
+	if ext != nil && ext.Hi != nil {
+		// Cut by the row cap: say what holds for the whole result.
+		rows, hi, lo, nrows, last = [][]any{ext.Hi, ext.Lo}, 0, 1, ext.Rows, ext.Last
+	}
 	if hi < 0 {
 		return msg(lang, "结果中没有可比较的数值。", "The result holds no values to compare.")
 	}
 	if prefix != "" {
 		b.WriteString(prefix + msg(lang, "，", ", "))
 	}
-	if len(res.Rows) == 1 {
-		b.WriteString(fmt.Sprintf(msg(lang, "%s为 %s：%s", "%s for %s: %s"), label, groupName(res.Rows[0]), fv(res.Rows[0][mc])))
-		b.WriteString(changeText(cols, res.Rows[0], cols[mc].Name, q.Compare, lang))
+	if nrows == 1 {
+		b.WriteString(fmt.Sprintf(msg(lang, "%s为 %s：%s", "%s for %s: %s"), label, groupName(rows[0]), fv(rows[0][mc])))
+		b.WriteString(changeText(cols, rows[0], cols[mc].Name, q.Compare, lang))
 	} else if len(timeCols) > 0 && len(dimCols) == 0 {
-		first, last := res.Rows[0], res.Rows[len(res.Rows)-1]
+		first := res.Rows[0]
 		b.WriteString(fmt.Sprintf(msg(lang, "%s最高在 %s（%s），最低在 %s（%s）", "%s peaked at %s (%s) and was lowest at %s (%s)"),
-			label, groupName(res.Rows[hi]), fv(res.Rows[hi][mc]), groupName(res.Rows[lo]), fv(res.Rows[lo][mc])))
-		if len(res.Rows) > 1 {
+			label, groupName(rows[hi]), fv(rows[hi][mc]), groupName(rows[lo]), fv(rows[lo][mc])))
+		if nrows > 1 && last != nil {
 			b.WriteString(fmt.Sprintf(msg(lang, "；最后一期 %s 为 %s，首期 %s 为 %s", "; the last period %s was %s, the first %s was %s"),
 				groupName(last), fv(last[mc]), groupName(first), fv(first[mc])))
 		}
 		b.WriteString(changeText(cols, last, cols[mc].Name, q.Compare, lang))
 	} else {
-		b.WriteString(fmt.Sprintf(msg(lang, "%s最高的是 %s（%s）", "%s was highest for %s (%s)"), label, groupName(res.Rows[hi]), fv(res.Rows[hi][mc])))
-		b.WriteString(changeText(cols, res.Rows[hi], cols[mc].Name, q.Compare, lang))
+		b.WriteString(fmt.Sprintf(msg(lang, "%s最高的是 %s（%s）", "%s was highest for %s (%s)"), label, groupName(rows[hi]), fv(rows[hi][mc])))
+		b.WriteString(changeText(cols, rows[hi], cols[mc].Name, q.Compare, lang))
 		if lo != hi {
-			b.WriteString(fmt.Sprintf(msg(lang, "，最低的是 %s（%s）", ", lowest for %s (%s)"), groupName(res.Rows[lo]), fv(res.Rows[lo][mc])))
+			b.WriteString(fmt.Sprintf(msg(lang, "，最低的是 %s（%s）", ", lowest for %s (%s)"), groupName(rows[lo]), fv(rows[lo][mc])))
 		}
-		if len(res.Rows) > 2 {
-			b.WriteString(fmt.Sprintf(msg(lang, "，共 %d 组", " across %d groups"), len(res.Rows)))
+		if nrows > 2 {
+			b.WriteString(fmt.Sprintf(msg(lang, "，共 %d 组", " across %d groups"), nrows))
 		}
 	}
 	b.WriteString(msg(lang, "。", "."))

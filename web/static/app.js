@@ -284,6 +284,11 @@ class AnswerView {
   }
   done(data) {
     this.cancelBtn.remove();
+    if (data.truncated && this.tableEl) {
+      // The row cap cut the table: say so under it, with the whole count.
+      const cut = el("div", "notes truncated", (data.notes || []).slice(-1)[0] || "");
+      this.tableEl.after(cut);
+    }
     if (this.toolbar) {
       const fb = el("span", "feedback");
       for (const ok of [true, false]) {
