@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"net"
 	"net/http"
 	"net/url"
 	"slices"
@@ -109,6 +110,9 @@ func (s *Server) principalOf(c *gin.Context) (*Principal, error) {
 		}
 	}
 	if demo {
+		if !s.hostAllowed(c.Request) {
+			return nil, &apiError{Code: "forbidden", Message: "in open demo mode the API answers only requests to localhost, an IP address or WENSHU_PUBLIC_URL"}
+		}
 		return &Principal{Name: "demo", Role: semantic.RoleAdmin, Admin: true, Demo: true}, nil
 	}
 	return nil, unauthorized("sign in, or send Authorization: Bearer TOKEN")
@@ -224,8 +228,12 @@ func (s *Server) adminOnly(c *gin.Context) {
 }
 
 // allowedOrigin reports whether a browser Origin may use the API with
-// cookies and open websockets: one of the public URLs when configured
-// (WENSHU_PUBLIC_URL), else the request's own host.
+// cookies and open websockets: one of the public URLs (WENSHU_PUBLIC_URL),
+// or the request's own host. In open demo mode the own host counts only as
+// a loopback name or an IP address: a DNS-rebinding page has its own name
+// as both Host and Origin, and with no sign-in it would be served. Once
+// users exist, such a page gets no session cookie (that belongs to the
+// real name), so the own host is enough.
 func (s *Server) allowedOrigin(r *http.Request) bool {
 	origin := r.Header.Get("Origin")
 	if origin == "" {
@@ -235,10 +243,34 @@ func (s *Server) allowedOrigin(r *http.Request) bool {
 	if err != nil || u.Host == "" {
 		return false
 	}
-	if len(s.opts.PublicOrigins) > 0 {
-		return slices.Contains(s.opts.PublicOrigins, strings.ToLower(u.Scheme+"://"+u.Host))
+	if len(s.opts.PublicOrigins) > 0 && slices.Contains(s.opts.PublicOrigins, strings.ToLower(u.Scheme+"://"+u.Host)) {
+		return true
 	}
-	return strings.EqualFold(u.Host, r.Host)
+	return strings.EqualFold(u.Host, r.Host) && (literalHost(u.Host) || !s.demo())
+}
+
+// hostAllowed guards open demo mode against DNS rebinding: the API answers
+// only requests addressed to a loopback name, an IP address or a public URL.
+func (s *Server) hostAllowed(r *http.Request) bool {
+	if literalHost(r.Host) {
+		return true
+	}
+	for _, o := range s.opts.PublicOrigins {
+		if u, err := url.Parse(o); err == nil && strings.EqualFold(u.Host, r.Host) {
+			return true
+		}
+	}
+	return false
+}
+
+// literalHost reports whether host[:port] is localhost or an IP address.
+func literalHost(hostport string) bool {
+	host := hostport
+	if h, _, err := net.SplitHostPort(hostport); err == nil {
+		host = h
+	}
+	host = strings.Trim(host, "[]")
+	return strings.EqualFold(host, "localhost") || net.ParseIP(host) != nil
 }
 
 // checkCSRF refuses cookie-authenticated writes from another origin.

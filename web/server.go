@@ -58,6 +58,13 @@ type Options struct {
 	AuditMax int
 	// MetricsToken, when set, is the bearer token /metrics requires.
 	MetricsToken string
+	// FrameAncestors are the origins that may embed the page in a frame
+	// (CSP frame-ancestors; IM workbenches); empty means 'self' only.
+	FrameAncestors []string
+	// ReadTimeout bounds reading a whole request (default 30 s: a client
+	// trickling its body is cut off); WriteTimeout bounds writing a REST
+	// answer (default AskTimeout + 15 s). Websockets are not bound by them.
+	ReadTimeout, WriteTimeout time.Duration
 	// Examples is the engine's index of confirmed pairs; new ones are added to it.
 	Examples *nlq.ExampleIndex
 }
@@ -111,6 +118,12 @@ func NewServer(engine *nlq.Engine, store *Store, log *slog.Logger, opts Options)
 	if opts.AuditMax == 0 {
 		opts.AuditMax = 100000
 	}
+	if opts.ReadTimeout == 0 {
+		opts.ReadTimeout = 30 * time.Second
+	}
+	if opts.WriteTimeout == 0 {
+		opts.WriteTimeout = opts.AskTimeout + 15*time.Second
+	}
 	opts.WS.defaults()
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &Server{engine: engine, store: store, examples: opts.Examples, log: log, opts: opts, metrics: newMetrics(),
@@ -137,7 +150,7 @@ func NewServer(engine *nlq.Engine, store *Store, log *slog.Logger, opts Options)
 func (s *Server) Handler() http.Handler {
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
-	r.Use(gin.Recovery(), s.logRequests)
+	r.Use(gin.Recovery(), s.logRequests, s.securityHeaders)
 	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
 	r.GET("/metrics", s.metricsAuth, gin.WrapH(s.metrics.handler()))
 	r.POST("/api/v1/login", s.handleLogin)
@@ -173,6 +186,31 @@ func (s *Server) Handler() http.Handler {
 		http.FileServer(http.FS(static)).ServeHTTP(c.Writer, c.Request)
 	})
 	return r
+}
+
+// HTTPServer is an http.Server for Handler with the server's timeouts:
+// headers within 10 s, the whole request within ReadTimeout, a REST answer
+// within WriteTimeout, idle keep-alive connections closed after 2 minutes.
+func (s *Server) HTTPServer() *http.Server {
+	return &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: s.opts.ReadTimeout,
+		WriteTimeout: s.opts.WriteTimeout, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10}
+}
+
+// securityHeaders: the page runs only its own scripts, may be framed only
+// where the operator allows, and no response is sniffed as another type.
+func (s *Server) securityHeaders(c *gin.Context) {
+	h := c.Writer.Header()
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "same-origin")
+	if !strings.HasPrefix(c.Request.URL.Path, "/api/") {
+		ancestors := "'self'"
+		if len(s.opts.FrameAncestors) > 0 {
+			ancestors = strings.Join(s.opts.FrameAncestors, " ")
+		}
+		h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "+
+			"img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors "+ancestors)
+	}
+	c.Next()
 }
 
 // Shutdown stops websocket asks and closes their sockets, then waits for
@@ -219,6 +257,8 @@ func status(code string) int {
 		return http.StatusForbidden
 	case "rate_limited":
 		return http.StatusTooManyRequests
+	case "unsupported_media_type":
+		return http.StatusUnsupportedMediaType
 	case "conflict":
 		return http.StatusConflict
 	case "too_large":
@@ -279,13 +319,32 @@ func (s *Server) fail(c *gin.Context, err error) {
 	writeError(c, ae)
 }
 
+// readBody reads a size-capped body that must be JSON: a form or text/plain
+// post (what another site can send without asking) is refused.
+func (s *Server) readBody(c *gin.Context) ([]byte, error) {
+	if ct := c.ContentType(); ct != "application/json" {
+		return nil, &apiError{Code: "unsupported_media_type", Message: "the body must be JSON (Content-Type: application/json), got " + quoteCT(ct)}
+	}
+	return io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, s.opts.MaxBodyBytes))
+}
+
+func quoteCT(ct string) string {
+	if ct == "" {
+		return "none"
+	}
+	return ct
+}
+
 // decode reads a size-capped JSON body strictly.
 func (s *Server) decode(c *gin.Context, v any) error {
-	body := http.MaxBytesReader(c.Writer, c.Request.Body, s.opts.MaxBodyBytes)
-	data, err := io.ReadAll(body)
+	data, err := s.readBody(c)
 	if err != nil {
 		return err
 	}
+	return decodeJSON(data, v)
+}
+
+func decodeJSON(data []byte, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
@@ -385,8 +444,7 @@ func (s *Server) ask(ctx context.Context, p *Principal, via string, req nlq.AskR
 }
 
 func (s *Server) handleQuery(c *gin.Context) {
-	body := http.MaxBytesReader(c.Writer, c.Request.Body, s.opts.MaxBodyBytes)
-	data, err := io.ReadAll(body)
+	data, err := s.readBody(c)
 	if err != nil {
 		s.fail(c, err)
 		return

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 	"github.com/gorilla/websocket"
@@ -118,8 +119,15 @@ func (cl *wsClient) readLoop() {
 		return cl.conn.SetReadDeadline(time.Now().Add(s.opts.WS.PongWait))
 	})
 	for {
-		_, data, err := cl.conn.ReadMessage()
+		kind, data, err := cl.conn.ReadMessage()
 		if err != nil {
+			return
+		}
+		if kind == websocket.TextMessage && !utf8.Valid(data) {
+			// RFC 6455: a text frame must be UTF-8; the connection fails with 1007.
+			cl.mu.Lock()
+			cl.closeLocked(websocket.FormatCloseMessage(websocket.CloseInvalidFramePayloadData, "text frame is not valid UTF-8"))
+			cl.mu.Unlock()
 			return
 		}
 		cl.conn.SetReadDeadline(time.Now().Add(s.opts.WS.PongWait))

@@ -31,6 +31,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	publicURL := fs.String("public-url", envOr("WENSHU_PUBLIC_URL", ""), "comma-separated origins the page is served from (env WENSHU_PUBLIC_URL); browsers from other origins may not use the API with cookies or open websockets")
 	rateLimit := fs.Float64("rate-limit", 10, "API requests per second per user or token (negative: no limit)")
 	rateBurst := fs.Int("rate-burst", 40, "burst of API requests per user or token")
+	frameAncestors := fs.String("frame-ancestors", envOr("WENSHU_FRAME_ANCESTORS", ""), "space-separated origins that may embed the page in a frame (env WENSHU_FRAME_ANCESTORS); empty means this server only")
 	metricsToken := fs.String("metrics-token", envOr("WENSHU_METRICS_TOKEN", ""), "bearer token /metrics requires (env WENSHU_METRICS_TOKEN); empty leaves it open")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -92,13 +93,13 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 	}
 	srv := web.NewServer(engine, store, log, web.Options{TranslatorNote: note, AdminToken: *adminToken, Examples: examples,
-		PublicOrigins: origins, RateLimit: *rateLimit, RateBurst: *rateBurst, MetricsToken: *metricsToken,
+		PublicOrigins: origins, FrameAncestors: strings.Fields(*frameAncestors), RateLimit: *rateLimit, RateBurst: *rateBurst, MetricsToken: *metricsToken,
 		SecureCookies: strings.HasPrefix(strings.ToLower(*publicURL), "https://")})
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err
 	}
-	httpSrv := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	httpSrv := srv.HTTPServer()
 	url := "http://" + ln.Addr().String()
 	if host, port, _ := net.SplitHostPort(ln.Addr().String()); host == "::" || host == "0.0.0.0" {
 		url = "http://localhost:" + port
