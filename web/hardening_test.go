@@ -118,7 +118,9 @@ func TestDNSRebinding(t *testing.T) {
 		t.Errorf("demo API by localhost: %d", code)
 	}
 	h := http.Header{"Origin": {"http://evil.example:" + port}}
-	d := websocket.Dialer{NetDial: func(network, _ string) (net.Conn, error) { return net.Dial(network, strings.TrimPrefix(ts.URL, "http://")) }}
+	d := websocket.Dialer{NetDial: func(network, _ string) (net.Conn, error) {
+		return net.Dial(network, strings.TrimPrefix(ts.URL, "http://"))
+	}}
 	_, res, err := d.Dial("ws://evil.example:"+port+"/api/v1/ws", h)
 	if err == nil || res == nil || res.StatusCode != 403 {
 		t.Errorf("websocket by a rebound name: %v %v", err, res)
