@@ -29,7 +29,7 @@ func openEngine(ctx context.Context, cfg *dataConfig, log *slog.Logger) (*nlq.En
 			return nil, nil, err
 		}
 	}
-	db, err := duckdb.Open(cfg.DB, duckdb.Options{})
+	db, err := duckdb.Open(cfg.DB, cfg.duckOptions())
 	if err != nil {
 		return nil, nil, err
 	}
@@ -38,6 +38,7 @@ func openEngine(ctx context.Context, cfg *dataConfig, log *slog.Logger) (*nlq.En
 		db.Close()
 		return nil, nil, fmt.Errorf("the model does not fit the data:\n%w", err)
 	}
+	log.Info("engine", "memory_limit", cfg.MemoryLimit, "threads", cfg.Threads, "cache_mb", cfg.CacheMB)
 	values, err := nlq.LoadValues(ctx, m, db)
 	if err != nil {
 		db.Close()

@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime"
+	"strings"
 	"time"
 
 	"github.com/wenshu-bi/wenshu/datasets"
@@ -24,6 +26,12 @@ type dataConfig struct {
 	AsOf  string
 	// Materialize computes the model's SQL-defined tables once at start.
 	Materialize bool
+	// MemoryLimit and Threads bound DuckDB (defaults: 40% of the machine's
+	// memory, every core).
+	MemoryLimit string
+	Threads     int
+	// CacheMB bounds the result cache.
+	CacheMB int
 }
 
 // flags makes a command's flag set with the data flags registered.
@@ -38,6 +46,10 @@ func (c *dataConfig) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.DB, "db", envOr("WENSHU_DB", defaultDB), "DuckDB data file (env WENSHU_DB)")
 	fs.StringVar(&c.Model, "model", envOr("WENSHU_MODEL", ""), "semantic model YAML; empty means the embedded demo model (env WENSHU_MODEL)")
 	fs.StringVar(&c.AsOf, "as-of", envOr("WENSHU_AS_OF", ""), "date relative time is resolved against; empty means the model's as_of (env WENSHU_AS_OF)")
+	fs.StringVar(&c.MemoryLimit, "memory-limit", envOr("WENSHU_MEMORY_LIMIT", defaultMemoryLimit()),
+		"DuckDB memory limit, e.g. 4GB (env WENSHU_MEMORY_LIMIT; default 40% of this machine's memory)")
+	fs.IntVar(&c.Threads, "threads", runtime.NumCPU(), "DuckDB worker threads (default: every core)")
+	fs.IntVar(&c.CacheMB, "cache-mb", 256, "memory for cached query results, in MiB (0 turns the cache off)")
 	fs.BoolVar(&c.Materialize, "materialize", envOr("WENSHU_MATERIALIZE", "1") != "0",
 		"compute the model's SQL-defined tables (sessions) once at start instead of per question (env WENSHU_MATERIALIZE=0 turns it off)")
 }
@@ -108,6 +120,31 @@ func ensureDemoData(ctx context.Context, path string, log *slog.Logger) error {
 	}
 	log.Info("demo data missing, generating it", "file", path)
 	return generate(ctx, path, 1, 42, log)
+}
+
+// duckOptions are the engine options the flags chose.
+func (c *dataConfig) duckOptions() duckdb.Options {
+	o := duckdb.Options{MemoryLimit: c.MemoryLimit, Threads: c.Threads, CacheBytes: int64(c.CacheMB) << 20}
+	if c.CacheMB <= 0 {
+		o.CacheEntries = -1
+	}
+	return o
+}
+
+// defaultMemoryLimit is 40% of the machine's memory (Linux /proc/meminfo),
+// leaving the rest to the process's own heap and the system; 4GB when the
+// machine does not say.
+func defaultMemoryLimit() string {
+	data, err := os.ReadFile("/proc/meminfo")
+	if err == nil {
+		for _, line := range strings.Split(string(data), "\n") {
+			var kb int64
+			if _, err := fmt.Sscanf(line, "MemTotal: %d kB", &kb); err == nil && kb > 0 {
+				return fmt.Sprintf("%dMB", kb*4/10/1024)
+			}
+		}
+	}
+	return "4GB"
 }
 
 func fileExists(path string) bool {

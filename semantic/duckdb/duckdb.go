@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -44,6 +45,13 @@ type Options struct {
 	// arguments: the file is opened read-only, so a result stays true for the
 	// life of the process. 0 means 256; negative disables the cache.
 	CacheEntries int
+	// CacheBytes bounds the estimated memory of all cached results (0 means
+	// 256 MiB); CacheEntryBytes is the largest result cached (0 means 8 MiB).
+	CacheBytes, CacheEntryBytes int64
+	// MemoryLimit is DuckDB's memory_limit ("4GB"); empty leaves DuckDB's
+	// default (80% of the machine). Queries over it spill or fail, the
+	// process does not grow past it.
+	MemoryLimit string
 }
 
 // DB is a read-only DuckDB database.
@@ -74,12 +82,25 @@ func Open(path string, opts Options) (*DB, error) {
 	if opts.CacheEntries == 0 {
 		opts.CacheEntries = 256
 	}
+	if opts.CacheBytes == 0 {
+		opts.CacheBytes = 256 << 20
+	}
+	if opts.CacheEntryBytes == 0 {
+		opts.CacheEntryBytes = 8 << 20
+	}
 	if _, err := os.Stat(path); err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	dsn := ""
+	params := url.Values{}
 	if opts.Threads > 0 {
-		dsn = fmt.Sprintf("?threads=%d", opts.Threads)
+		params.Set("threads", fmt.Sprint(opts.Threads))
+	}
+	if opts.MemoryLimit != "" {
+		params.Set("memory_limit", opts.MemoryLimit)
+	}
+	dsn := ""
+	if len(params) > 0 {
+		dsn = "?" + params.Encode()
 	}
 	attach := fmt.Sprintf("ATTACH IF NOT EXISTS '%s' AS %s (READ_ONLY)", strings.ReplaceAll(path, "'", "''"), dataCatalog)
 	connector, err := duck.NewConnector(dsn, func(ex driver.ExecerContext) error {
@@ -99,7 +120,7 @@ func Open(path string, opts Options) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	return &DB{sql: db, opts: opts, slots: make(chan struct{}, opts.MaxConcurrent), cache: newResultCache(opts.CacheEntries)}, nil
+	return &DB{sql: db, opts: opts, slots: make(chan struct{}, opts.MaxConcurrent), cache: newResultCache(opts.CacheEntries, opts.CacheBytes, opts.CacheEntryBytes)}, nil
 }
 
 // Materialize computes a derived table once into memory, so that queries

@@ -3,6 +3,7 @@ package duckdb_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -97,6 +98,28 @@ func TestTypes(t *testing.T) {
 	for i, w := range want {
 		if rows[0][i] != w {
 			t.Errorf("column %d = %#v (%T), want %#v", i, rows[0][i], rows[0][i], w)
+		}
+	}
+}
+
+// TestEngineLimits: the memory limit and thread count given are the ones
+// DuckDB runs with, on every connection.
+func TestEngineLimits(t *testing.T) {
+	db, err := duckdb.Open(datasetstest.Path(t, datasetstest.Scale, datasetstest.Seed), duckdb.Options{MemoryLimit: "512MB", Threads: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for i := 0; i < 3; i++ {
+		_, rows, _, err := db.Query(context.Background(), "SELECT current_setting('memory_limit'), current_setting('threads')")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if lim := rows[0][0].(string); lim != "488.2 MiB" && lim != "512.0 MB" && lim != "512.0 MiB" {
+			t.Errorf("memory_limit %q, want 512MB", lim)
+		}
+		if fmt.Sprint(rows[0][1]) != "1" {
+			t.Errorf("threads %v, want 1", rows[0][1])
 		}
 	}
 }
