@@ -140,6 +140,9 @@ type Engine struct {
 	Examples Examples
 	// Materialized names derived tables the runner has computed in advance.
 	Materialized []string
+	// Admission refuses plans over the cost budget and marks heavy ones;
+	// nil admits everything.
+	Admission *Admission
 }
 
 // CompileOptions are the options every compile of this engine uses for an
@@ -261,6 +264,13 @@ func (e *Engine) Ask(ctx context.Context, req AskRequest, emit func(Event)) (*An
 		ans.Query = tr.Query
 		emit(Event{"clarify", ans.Clarification})
 		return finish()
+	}
+	if err := e.Admission.Admit(e.Model, plan, tr.Lang); err != nil {
+		var ob *OverBudget
+		if errors.As(err, &ob) {
+			return refuse(RefusalTooCostly, ob.Message)
+		}
+		return nil, err
 	}
 	if note := req.Scope.Note(tr.Lang); note != "" {
 		ans.Notes = append(append(ans.Notes, scopeNotes...), note)

@@ -106,6 +106,9 @@ type Refusal struct {
 const (
 	RefusalOutOfScope   = "outside_access"
 	RefusalNotPermitted = "not_permitted"
+	// RefusalTooCostly: the question would compute more groups than one
+	// question may (Admission); the message says how to narrow it.
+	RefusalTooCostly = "too_costly"
 )
 
 // Rules is the offline translator: it reads questions with the model's

@@ -34,7 +34,11 @@ type Plan struct {
 	// Range and Previous are the resolved ranges (Previous when comparing).
 	Range    *DateRange
 	Previous *DateRange
-	dialect  Dialect
+	// Heavy marks a plan estimated to be expensive (see Estimate): the
+	// engine runs it in its slots for heavy queries, keeping the others
+	// for cheap ones.
+	Heavy   bool
+	dialect Dialect
 }
 
 // Column describes one result column.

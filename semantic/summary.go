@@ -38,5 +38,5 @@ func (p *Plan) Summary() *Plan {
 	sql := "SELECT *, count(*) OVER () AS " + q(SummaryColumn) + "\nFROM (\n" + indent(p.SQL) + "\n) AS " + q("result") +
 		"\nQUALIFY " + strings.Join(keep, "\n   OR ")
 	cols := append(append([]Column(nil), p.Columns...), Column{Name: SummaryColumn, Type: "number", Role: "count"})
-	return &Plan{Query: p.Query, SQL: sql, Args: p.Args, Columns: cols, Range: p.Range, Previous: p.Previous, dialect: p.dialect}
+	return &Plan{Query: p.Query, SQL: sql, Args: p.Args, Columns: cols, Range: p.Range, Previous: p.Previous, Heavy: p.Heavy, dialect: p.dialect}
 }

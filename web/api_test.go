@@ -6,6 +6,9 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/wenshu-bi/wenshu/nlq"
+	"github.com/wenshu-bi/wenshu/semantic"
 )
 
 func doJSON(t *testing.T, method, url, body string, headers ...string) (int, map[string]any) {
@@ -219,5 +222,20 @@ func TestQueryTypeErrors(t *testing.T) {
 		if code != 400 || errCode(res) != "bad_filter" {
 			t.Errorf("%s: %d %v", body, code, res)
 		}
+	}
+}
+
+// TestQueryOverBudget: /api/v1/query refuses a plan over the cost budget
+// with a typed 400 that says how to narrow it.
+func TestQueryOverBudget(t *testing.T) {
+	ts := newTestServerWith(t, func(e *nlq.Engine) {
+		e.Admission = &nlq.Admission{MaxGroups: 1000, Stats: semantic.Stats{TableRows: map[string]int64{"orders": 1e7}}}
+	})
+	code, res := doJSON(t, "POST", ts.URL+"/api/v1/query", `{"metrics":["sales"],"dimensions":["store"],"time":{"grain":"day","range":{"start":"2025-01-01","end":"2025-12-31"}}}`)
+	if code != 400 || errCode(res) != "too_costly" {
+		t.Errorf("over budget: %d %v", code, res)
+	}
+	if code, res := doJSON(t, "POST", ts.URL+"/api/v1/query", `{"metrics":["sales"],"dimensions":["channel"]}`); code != 200 {
+		t.Errorf("a small query: %d %v", code, res)
 	}
 }

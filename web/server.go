@@ -298,6 +298,8 @@ func toAPIError(err error) *apiError {
 		return &apiError{Code: "not_found", Message: err.Error()}
 	case errors.As(err, new(*nlq.ScopeError)):
 		return &apiError{Code: nlq.RefusalOutOfScope, Message: err.Error()}
+	case errors.As(err, new(*nlq.OverBudget)):
+		return &apiError{Code: nlq.RefusalTooCostly, Message: err.Error()}
 	}
 	return &apiError{Code: "internal", Message: "internal error"}
 }
@@ -473,6 +475,11 @@ func (s *Server) handleQuery(c *gin.Context) {
 	}
 	plan, err := semantic.Compile(s.engine.Model, q, s.engine.CompileOptions(s.engine.AsOf, scope))
 	if err != nil {
+		s.audit(entry, nil, err)
+		s.fail(c, err)
+		return
+	}
+	if err := s.engine.Admission.Admit(s.engine.Model, plan, lang); err != nil {
 		s.audit(entry, nil, err)
 		s.fail(c, err)
 		return

@@ -45,7 +45,13 @@ func openEngine(ctx context.Context, cfg *dataConfig, log *slog.Logger) (*nlq.En
 		return nil, nil, err
 	}
 	lex := nlq.NewLexicon(m, values)
-	e := &nlq.Engine{Model: m, Rules: nlq.NewRules(m, lex), Runner: db, Conversations: nlq.NewMemoryConversations(), AsOf: asOf, Logger: log}
+	sizes, err := db.Stats(ctx)
+	if err != nil {
+		db.Close()
+		return nil, nil, err
+	}
+	e := &nlq.Engine{Model: m, Rules: nlq.NewRules(m, lex), Runner: db, Conversations: nlq.NewMemoryConversations(), AsOf: asOf, Logger: log,
+		Admission: &nlq.Admission{Stats: nlq.NewStats(sizes, values)}}
 	if cfg.Materialize {
 		// Derived tables (the demo's sessions) are computed once, not per question.
 		for _, t := range m.Tables {

@@ -40,6 +40,8 @@ type Options struct {
 	Threads int
 	// MaxConcurrent bounds the queries DuckDB runs at once (each is already
 	// parallel inside); others wait their turn or their context. 0 means 4.
+	// Plans marked Heavy take at most MaxConcurrent-1 of them, so a cheap
+	// question always finds a slot that no heavy one can hold.
 	MaxConcurrent int
 	// CacheEntries keeps that many recent results of Run, keyed by SQL and
 	// arguments: the file is opened read-only, so a result stays true for the
@@ -59,6 +61,7 @@ type DB struct {
 	sql   *sql.DB
 	opts  Options
 	slots chan struct{}
+	heavy chan struct{} // at most MaxConcurrent-1 heavy queries hold slots
 	cache *resultCache
 }
 
@@ -120,7 +123,8 @@ func Open(path string, opts Options) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	return &DB{sql: db, opts: opts, slots: make(chan struct{}, opts.MaxConcurrent), cache: newResultCache(opts.CacheEntries, opts.CacheBytes, opts.CacheEntryBytes)}, nil
+	return &DB{sql: db, opts: opts, slots: make(chan struct{}, opts.MaxConcurrent), heavy: make(chan struct{}, max(1, opts.MaxConcurrent-1)),
+		cache: newResultCache(opts.CacheEntries, opts.CacheBytes, opts.CacheEntryBytes)}, nil
 }
 
 // Materialize computes a derived table once into memory, so that queries
@@ -160,7 +164,7 @@ func (db *DB) Run(ctx context.Context, p *semantic.Plan) (*semantic.Result, erro
 	if rows, truncated, ok := db.cache.get(key); ok {
 		return &semantic.Result{Columns: append([]semantic.Column(nil), p.Columns...), Rows: rows, Truncated: truncated}, nil
 	}
-	_, rows, truncated, err := db.Query(ctx, p.SQL, p.Args...)
+	_, rows, truncated, err := db.query(ctx, p.Heavy, p.SQL, p.Args...)
 	if err != nil {
 		return nil, err
 	}
@@ -170,8 +174,26 @@ func (db *DB) Run(ctx context.Context, p *semantic.Plan) (*semantic.Result, erro
 
 // Query runs any read-only SQL under the database's timeout and row cap.
 func (db *DB) Query(ctx context.Context, query string, args ...any) (cols []string, out [][]any, truncated bool, err error) {
+	return db.query(ctx, false, query, args...)
+}
+
+// QueryHeavy is Query for a query known to be expensive: it waits for one
+// of the heavy slots first.
+func (db *DB) QueryHeavy(ctx context.Context, query string, args ...any) (cols []string, out [][]any, truncated bool, err error) {
+	return db.query(ctx, true, query, args...)
+}
+
+func (db *DB) query(ctx context.Context, heavy bool, query string, args ...any) (cols []string, out [][]any, truncated bool, err error) {
 	ctx, cancel := context.WithTimeout(ctx, db.opts.Timeout)
 	defer cancel()
+	if heavy {
+		select {
+		case db.heavy <- struct{}{}:
+			defer func() { <-db.heavy }()
+		case <-ctx.Done():
+			return nil, nil, false, mapErr(ctx, ctx.Err())
+		}
+	}
 	select {
 	case db.slots <- struct{}{}:
 		defer func() { <-db.slots }()
@@ -273,3 +295,26 @@ func plain(v any, dbType string) any {
 	}
 	return v
 }
+
+// Stats reads each table's row count (DuckDB's estimate, exact for a file
+// that is not being written) for cost estimates.
+func (db *DB) Stats(ctx context.Context) (map[string]int64, error) {
+	_, rows, _, err := db.Query(ctx, "SELECT table_name, estimated_size FROM duckdb_tables() WHERE database_name IN ('"+dataCatalog+"', 'memory')")
+	if err != nil {
+		return nil, fmt.Errorf("table sizes: %w", err)
+	}
+	out := map[string]int64{}
+	for _, r := range rows {
+		name, _ := r[0].(string)
+		switch n := r[1].(type) {
+		case int64:
+			out[name] += n
+		case int32:
+			out[name] += int64(n)
+		}
+	}
+	return out, nil
+}
+
+// InFlight reports the queries holding a slot, and how many of them are heavy.
+func (db *DB) InFlight() (all, heavy int) { return len(db.slots), len(db.heavy) }

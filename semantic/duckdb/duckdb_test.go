@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"testing"
 	"time"
 
@@ -120,6 +121,50 @@ func TestEngineLimits(t *testing.T) {
 		}
 		if fmt.Sprint(rows[0][1]) != "1" {
 			t.Errorf("threads %v, want 1", rows[0][1])
+		}
+	}
+}
+
+// TestHeavyQueriesLeaveASlot: heavy queries never hold every slot, so a
+// cheap one runs while they do.
+func TestHeavyQueriesLeaveASlot(t *testing.T) {
+	db, err := duckdb.Open(datasetstest.Path(t, datasetstest.Scale, datasetstest.Seed), duckdb.Options{MaxConcurrent: 2, Timeout: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	heavyDone := make(chan error, 3)
+	for i := 0; i < 3; i++ {
+		go func() {
+			_, _, _, err := db.QueryHeavy(ctx, slowSQL)
+			heavyDone <- err
+		}()
+	}
+	// Three heavy queries asked for slots: one runs, two wait for it.
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		if all, heavy := db.InFlight(); all == 1 && heavy == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the heavy queries never started")
+		}
+		runtime.Gosched()
+	}
+	// A cheap query still gets the slot they may not take.
+	_, rows, _, err := db.Query(context.Background(), "SELECT count(*) FROM orders")
+	if err != nil || len(rows) != 1 {
+		t.Fatalf("the cheap query: %v", err)
+	}
+	select {
+	case err := <-heavyDone:
+		t.Fatalf("a heavy query ended before the cheap one was done: %v", err)
+	default:
+	}
+	cancel()
+	for i := 0; i < 3; i++ {
+		if err := <-heavyDone; !errors.Is(err, duckdb.ErrCanceled) {
+			t.Errorf("heavy query %d: %v", i, err)
 		}
 	}
 }
