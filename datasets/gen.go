@@ -24,6 +24,10 @@ type GenOptions struct {
 	Seed int64
 	// Logger receives one line per step; nil discards.
 	Logger *slog.Logger
+	// MemoryLimit bounds DuckDB while generating ("3GB"); what does not fit
+	// spills to TempDir. Empty leaves DuckDB's default (80% of the machine).
+	MemoryLimit string
+	TempDir     string
 }
 
 // Tables lists the tables Generate writes, in the order of DATASET.md.
@@ -49,6 +53,17 @@ func Generate(ctx context.Context, db *sql.DB, opts GenOptions) error {
 		return fmt.Errorf("generate: %w", err)
 	}
 	defer conn.Close()
+	if opts.MemoryLimit != "" {
+		set := []string{"SET memory_limit = '" + strings.ReplaceAll(opts.MemoryLimit, "'", "") + "'"}
+		if opts.TempDir != "" {
+			set = append(set, "SET temp_directory = '"+strings.ReplaceAll(opts.TempDir, "'", "''")+"'")
+		}
+		for _, stmt := range set {
+			if _, err := conn.ExecContext(ctx, stmt); err != nil {
+				return fmt.Errorf("generate: %s: %w", stmt, err)
+			}
+		}
+	}
 	for _, st := range steps {
 		start := time.Now()
 		if _, err := conn.ExecContext(ctx, st.sql); err != nil {

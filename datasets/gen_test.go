@@ -145,9 +145,10 @@ func TestRealism(t *testing.T) {
 		SELECT (SELECT n FROM g WHERE gender = 'F' AND band = '25-34') - (SELECT max(n) FROM g WHERE NOT (gender = 'F' AND band = '25-34'))`, 1, math.Inf(1))
 }
 
-// TestDeterministicAndLinear generates twice with one seed (equal contents),
-// once with another seed (different contents) and at double scale (about
-// double the rows).
+// TestDeterministicAndLinear generates twice with one seed (equal contents;
+// the second time under a tight memory limit, spilling to disk), once with
+// another seed (different contents) and at double scale (about double the
+// rows).
 func TestDeterministicAndLinear(t *testing.T) {
 	dir := t.TempDir()
 	gen := func(name string, scale float64, seed int64) *duckdb.DB {
@@ -156,7 +157,11 @@ func TestDeterministicAndLinear(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := datasets.Generate(context.Background(), w, datasets.GenOptions{Scale: scale, Seed: seed}); err != nil {
+		opts := datasets.GenOptions{Scale: scale, Seed: seed}
+		if name == "b" {
+			opts.MemoryLimit, opts.TempDir = "100MB", filepath.Join(dir, "spill")
+		}
+		if err := datasets.Generate(context.Background(), w, opts); err != nil {
 			t.Fatal(err)
 		}
 		w.Close()

@@ -19,6 +19,9 @@ import (
 
 const defaultDB = "data/retail.duckdb"
 
+// defaultGenMemory bounds DuckDB while it generates data.
+const defaultGenMemory = "3GB"
+
 // dataConfig is what every command that reads data needs.
 type dataConfig struct {
 	DB    string
@@ -80,7 +83,7 @@ func (c *dataConfig) asOf(m *semantic.Model) (semantic.Date, error) {
 
 // generate writes the demo database to path atomically (a temporary file
 // renamed into place), so a half-written file is never mistaken for data.
-func generate(ctx context.Context, path string, scale float64, seed int64, log *slog.Logger) error {
+func generate(ctx context.Context, path string, scale float64, seed int64, memoryLimit string, log *slog.Logger) error {
 	if dir := filepath.Dir(path); dir != "" {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return err
@@ -94,7 +97,9 @@ func generate(ctx context.Context, path string, scale float64, seed int64, log *
 		return err
 	}
 	start := time.Now()
-	if err := datasets.Generate(ctx, db, datasets.GenOptions{Scale: scale, Seed: seed, Logger: log}); err != nil {
+	tmpDir := path + ".spill"
+	defer os.RemoveAll(tmpDir)
+	if err := datasets.Generate(ctx, db, datasets.GenOptions{Scale: scale, Seed: seed, Logger: log, MemoryLimit: memoryLimit, TempDir: tmpDir}); err != nil {
 		db.Close()
 		os.Remove(tmp)
 		return err
@@ -119,7 +124,7 @@ func ensureDemoData(ctx context.Context, path string, log *slog.Logger) error {
 		return nil
 	}
 	log.Info("demo data missing, generating it", "file", path)
-	return generate(ctx, path, 1, 42, log)
+	return generate(ctx, path, 1, 42, defaultGenMemory, log)
 }
 
 // duckOptions are the engine options the flags chose.
