@@ -85,11 +85,15 @@ func genSteps(opts GenOptions) ([]genStep, error) {
 	params := struct {
 		Seed, Customers, Guests int64
 		Scale                   float64
+		// Chunks are conditions on visit_time, one a month in time order,
+		// the first and last open-ended.
+		Chunks []string
 	}{
 		Seed:      opts.Seed,
 		Scale:     opts.Scale,
 		Customers: max(1, int64(math.Round(200000*opts.Scale))),
 		Guests:    int64(math.Round(guestOrders * opts.Scale)),
+		Chunks:    monthChunks(2024, 24),
 	}
 	var buf bytes.Buffer
 	if err := tmpl.Execute(&buf, params); err != nil {
@@ -101,6 +105,25 @@ func genSteps(opts GenOptions) ([]genStep, error) {
 		steps = append(steps, genStep{name: strings.TrimSpace(name), sql: body})
 	}
 	return steps, nil
+}
+
+// monthChunks returns n monthly conditions on visit_time from January of
+// year on; the first takes everything before, the last everything after.
+func monthChunks(year, n int) []string {
+	var out []string
+	for i := 0; i < n; i++ {
+		from := time.Date(year, time.Month(1+i), 1, 0, 0, 0, 0, time.UTC)
+		to := from.AddDate(0, 1, 0)
+		var conds []string
+		if i > 0 {
+			conds = append(conds, "visit_time >= TIMESTAMP '"+from.Format(time.DateOnly)+"'")
+		}
+		if i < n-1 {
+			conds = append(conds, "visit_time < TIMESTAMP '"+to.Format(time.DateOnly)+"'")
+		}
+		out = append(out, strings.Join(conds, " AND "))
+	}
+	return out
 }
 
 // guestOrders is the number of guest (non-member) store orders at scale 1.

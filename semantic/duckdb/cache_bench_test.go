@@ -1,0 +1,88 @@
+package duckdb_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/wenshu-bi/wenshu/datasets"
+	"github.com/wenshu-bi/wenshu/datasets/datasetstest"
+	"github.com/wenshu-bi/wenshu/semantic"
+	"github.com/wenshu-bi/wenshu/semantic/duckdb"
+)
+
+// BenchmarkCacheAttack runs WENSHU_ATTACK_N (default 750) distinct wide
+// queries (10,000-row results) through Run, once with the cache bounded
+// only by its entry count as before (256 entries of any size) and once
+// with the byte budget, and reports the process's peak resident memory and
+// the Go heap after each. WENSHU_BENCH_SCALE picks the data (default 1).
+func BenchmarkCacheAttack(b *testing.B) {
+	scale, n := 1.0, 750
+	if s := os.Getenv("WENSHU_BENCH_SCALE"); s != "" {
+		scale, _ = strconv.ParseFloat(s, 64)
+	}
+	if s := os.Getenv("WENSHU_ATTACK_N"); s != "" {
+		n, _ = strconv.Atoi(s)
+	}
+	m, _ := datasets.RetailModel()
+	path := datasetstest.Path(b, scale, 42)
+	for _, mode := range []struct {
+		name string
+		opts duckdb.Options
+	}{
+		{"entries=256", duckdb.Options{CacheEntries: 256, CacheBytes: 1 << 40, CacheEntryBytes: 1 << 40}},
+		{"bytes=256MiB", duckdb.Options{}},
+	} {
+		b.Run(mode.name, func(b *testing.B) {
+			db, err := duckdb.Open(path, mode.opts)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer db.Close()
+			runtime.GC()
+			base := readRSS()
+			peak := base
+			start := semantic.D(2024, 1, 1)
+			for i := 0; i < n; i++ {
+				from := start.AddDays(i % 600)
+				q := &semantic.Query{Metrics: []string{"units", "sales"}, Dimensions: []string{"product", "store"},
+					Time: &semantic.Time{Grain: "day", Range: &semantic.DateRange{Start: from, End: from.AddDays(20 + i/600)}}}
+				plan, err := semantic.Compile(m, q, semantic.CompileOptions{})
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, err := db.Run(context.Background(), plan); err != nil {
+					b.Fatal(err)
+				}
+				if rss := readRSS(); rss > peak {
+					peak = rss
+				}
+			}
+			var ms runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&ms)
+			b.ReportMetric(float64(peak)/(1<<20), "peak_rss_MiB")
+			b.ReportMetric(float64(ms.HeapAlloc)/(1<<20), "heap_after_MiB")
+		})
+	}
+}
+
+func readRSS() int64 {
+	data, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if strings.HasPrefix(line, "VmRSS:") {
+			var kb int64
+			fmt.Sscan(strings.TrimSpace(strings.TrimSuffix(strings.TrimPrefix(line, "VmRSS:"), "kB")), &kb)
+			return kb << 10
+		}
+	}
+	return 0
+}
+
