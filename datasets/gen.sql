@@ -354,43 +354,46 @@ SELECT 'o' || channel || day || '-' || k, channel, visit_time,
        has_view, has_cart, has_checkout, FALSE
 FROM other_sessions o LEFT JOIN customers c ON c.customer_id = o.who;
 
-CREATE OR REPLACE TEMP TABLE sessions_all AS
-SELECT CAST(0 AS BIGINT) AS session_id, * FROM sessions_src LIMIT 0;
-
 CREATE OR REPLACE TABLE events (event_id BIGINT, session_id BIGINT, customer_id INTEGER, channel VARCHAR,
   event_time TIMESTAMP, event_type VARCHAR, product_id INTEGER, order_id BIGINT);
+CREATE OR REPLACE TEMP TABLE numbered (sessions BIGINT, events BIGINT);
+INSERT INTO numbered VALUES (0, 0);
 
 -- Month by month of the visit (months follow each other in time), sessions
 -- are numbered by (visit_time, skey) after the earlier months' and their
 -- events by (session_id, step) after the earlier months': the same ids as
 -- one numbering of everything, with a twenty-fourth of the memory.
 {{range .Chunks}}
-INSERT INTO sessions_all
-SELECT (SELECT coalesce(max(session_id), 0) FROM sessions_all) + row_number() OVER (ORDER BY visit_time, skey), *
+CREATE OR REPLACE TEMP TABLE sessions_chunk AS
+SELECT (SELECT sessions FROM numbered) + row_number() OVER (ORDER BY visit_time, skey) AS session_id, *
 FROM sessions_src
 WHERE {{.}};
 
 INSERT INTO events
-WITH base AS (SELECT coalesce(max(session_id), 0) AS s0 FROM events), steps AS (
+WITH steps AS (
   SELECT s.session_id, s.customer_id, s.channel, st.step, st.event_type,
          CASE WHEN st.event_type = 'pay' THEN s.order_time
               WHEN s.has_pay THEN s.visit_time + to_seconds(CAST(floor(epoch(s.order_time - s.visit_time) * st.step / 4.0) AS BIGINT))
               ELSE s.visit_time + to_seconds(CAST(st.step * (20 + floor(rnd('gap', s.session_id, st.step) * 200)) AS BIGINT)) END AS event_time,
          CASE WHEN st.event_type = 'visit' THEN NULL ELSE s.product_id END AS product_id,
          CASE WHEN st.event_type = 'pay' THEN s.order_id END AS order_id
-  FROM sessions_all s, base
+  FROM sessions_chunk s
   JOIN (VALUES (0, 'visit'), (1, 'view'), (2, 'add_to_cart'), (3, 'checkout'), (4, 'pay')) st(step, event_type)
     ON st.step = 0 OR (st.step = 1 AND s.has_view) OR (st.step = 2 AND s.has_cart)
     OR (st.step = 3 AND s.has_checkout) OR (st.step = 4 AND s.has_pay)
-  WHERE s.session_id > base.s0
 )
-SELECT (SELECT coalesce(max(event_id), 0) FROM events) + CAST(row_number() OVER (ORDER BY session_id, step) AS BIGINT) AS event_id,
+SELECT (SELECT events FROM numbered) + CAST(row_number() OVER (ORDER BY session_id, step) AS BIGINT) AS event_id,
        CAST(session_id AS BIGINT) AS session_id, customer_id, channel,
        CAST(date_trunc('second', event_time) AS TIMESTAMP) AS event_time,
        event_type, product_id, CAST(order_id AS BIGINT) AS order_id
 FROM steps
 ORDER BY event_id;
+
+UPDATE numbered SET sessions = sessions + (SELECT count(*) FROM sessions_chunk),
+                    events = (SELECT count(*) FROM events);
 {{end}}
+DROP TABLE sessions_chunk;
+DROP TABLE numbered;
 DROP TABLE sessions_src;
 
 -- step: surveys

@@ -20,7 +20,7 @@ import (
 const defaultDB = "data/retail.duckdb"
 
 // defaultGenMemory bounds DuckDB while it generates data.
-const defaultGenMemory = "3GB"
+const defaultGenMemory = "2GB"
 
 // dataConfig is what every command that reads data needs.
 type dataConfig struct {
