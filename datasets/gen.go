@@ -28,6 +28,8 @@ type GenOptions struct {
 	// spills to TempDir. Empty leaves DuckDB's default (80% of the machine).
 	MemoryLimit string
 	TempDir     string
+	// OnStep, when set, is told each step before it runs (done of total).
+	OnStep func(step string, done, total int)
 }
 
 // Tables lists the tables Generate writes, in the order of DATASET.md.
@@ -64,7 +66,10 @@ func Generate(ctx context.Context, db *sql.DB, opts GenOptions) error {
 			}
 		}
 	}
-	for _, st := range steps {
+	for i, st := range steps {
+		if opts.OnStep != nil {
+			opts.OnStep(st.name, i, len(steps))
+		}
 		start := time.Now()
 		if _, err := conn.ExecContext(ctx, st.sql); err != nil {
 			return fmt.Errorf("generate %s: %w", st.name, err)

@@ -221,16 +221,16 @@ func (e *Engine) Ask(ctx context.Context, req AskRequest, emit func(Event)) (*An
 	switch {
 	case tr.Refusal != nil:
 		ans.Refusal = tr.Refusal
-		ans.Answer = tr.Refusal.Message
 		ans.Clarification = &Clarification{Message: tr.Refusal.Message}
 		for _, ex := range tr.Refusal.Examples {
 			ans.Clarification.Options = append(ans.Clarification.Options, Option{Label: ex, Question: ex})
 		}
+		ans.Answer = ans.Clarification.Text()
 		emit(Event{"clarify", ans.Clarification})
 		return finish()
 	case tr.Clarify != nil:
 		ans.Clarification = tr.Clarify
-		ans.Answer = tr.Clarify.Message
+		ans.Answer = tr.Clarify.Text()
 		emit(Event{"clarify", tr.Clarify})
 		return finish()
 	}
@@ -260,7 +260,7 @@ func (e *Engine) Ask(ctx context.Context, req AskRequest, emit func(Event)) (*An
 			return refuse(RefusalNotPermitted, m)
 		}
 		ans.Clarification = e.validationClarification(list, tr.Lang, req.Scope)
-		ans.Answer = ans.Clarification.Message
+		ans.Answer = ans.Clarification.Text()
 		ans.Query = tr.Query
 		emit(Event{"clarify", ans.Clarification})
 		return finish()

@@ -40,12 +40,11 @@ func TemplateNarrative(m *semantic.Model, q *semantic.Query, res *semantic.Resul
 	}
 	mc := metricCols[0]
 	label := cols[mc].Title.In(lang)
-	unit := cols[mc].Unit
-	fv := func(v any) string { return FormatValue(v, unit, lang) }
+	fv := func(row []any, i int) string { return FormatCompact(row[i], cols[i].Unit, lang) }
 	groupName := func(row []any) string {
 		var parts []string
 		for _, i := range timeCols {
-			parts = append(parts, fmt.Sprint(row[i]))
+			parts = append(parts, BucketLabel(cols[i].Name, row[i], lang))
 		}
 		for _, i := range dimCols {
 			name := fmt.Sprint(row[i])
@@ -59,27 +58,39 @@ func TemplateNarrative(m *semantic.Model, q *semantic.Query, res *semantic.Resul
 		}
 		return strings.Join(parts, " / ")
 	}
-	var b strings.Builder
-	prefix := ""
+	period := ""
 	for _, c := range reading.Chips {
 		if c.Kind == "time" {
-			prefix = c.Text
+			period = c.Text
 		}
 	}
+	// en: "Sales in Nov 2025"; zh: "2025年11月销售额".
+	subject := func(metric string) string {
+		if period == "" {
+			return metric
+		}
+		sep := ""
+		if r := []rune(period); r[len(r)-1] >= '0' && r[len(r)-1] <= '9' {
+			sep = "，" // 2025-11-03 至 2025-11-16，销售额
+		}
+		return msg(lang, period+sep+metric, metric+" in "+period)
+	}
+	var b strings.Builder
 	if len(dimCols) == 0 && len(timeCols) == 0 {
 		row := res.Rows[0]
-		if prefix != "" {
-			b.WriteString(prefix + msg(lang, "，", ", "))
-		}
 		for k, i := range metricCols {
 			if k > 0 {
 				b.WriteString(msg(lang, "；", "; "))
 			}
-			b.WriteString(fmt.Sprintf(msg(lang, "%s为 %s", "%s was %s"), cols[i].Title.In(lang), FormatValue(row[i], cols[i].Unit, lang)))
+			name := cols[i].Title.In(lang)
+			if k == 0 {
+				name = subject(name)
+			}
+			b.WriteString(fmt.Sprintf(msg(lang, "%s为 %s", "%s was %s"), name, fv(row, i)))
 			b.WriteString(changeText(cols, row, cols[i].Name, q.Compare, lang))
 		}
 		b.WriteString(msg(lang, "。", "."))
-		return b.String()
+		return capitalize(b.String())
 	}
 	// The highest and lowest rows by the first metric.
 	hi, lo := -1, -1
@@ -107,64 +118,124 @@ func TemplateNarrative(m *semantic.Model, q *semantic.Query, res *semantic.Resul
 	if hi < 0 {
 		return msg(lang, "结果中没有可比较的数值。", "The result holds no values to compare.")
 	}
-	if prefix != "" {
-		b.WriteString(prefix + msg(lang, "，", ", "))
-	}
-	if nrows == 1 {
-		b.WriteString(fmt.Sprintf(msg(lang, "%s为 %s：%s", "%s for %s: %s"), label, groupName(rows[0]), fv(rows[0][mc])))
-		b.WriteString(changeText(cols, rows[0], cols[mc].Name, q.Compare, lang))
-	} else if len(timeCols) > 0 && len(dimCols) == 0 {
-		first := res.Rows[0]
-		b.WriteString(fmt.Sprintf(msg(lang, "%s最高在 %s（%s），最低在 %s（%s）", "%s peaked at %s (%s) and was lowest at %s (%s)"),
-			label, groupName(rows[hi]), fv(rows[hi][mc]), groupName(rows[lo]), fv(rows[lo][mc])))
-		if nrows > 1 && last != nil {
-			b.WriteString(fmt.Sprintf(msg(lang, "；最后一期 %s 为 %s，首期 %s 为 %s", "; the last period %s was %s, the first %s was %s"),
-				groupName(last), fv(last[mc]), groupName(first), fv(first[mc])))
+	share := -1
+	for i, c := range cols {
+		if c.Role == semantic.RoleShare && c.Metric == cols[mc].Name {
+			share = i
 		}
-		b.WriteString(changeText(cols, last, cols[mc].Name, q.Compare, lang))
-	} else {
-		b.WriteString(fmt.Sprintf(msg(lang, "%s最高的是 %s（%s）", "%s was highest for %s (%s)"), label, groupName(rows[hi]), fv(rows[hi][mc])))
+	}
+	valueOf := func(row []any) string {
+		v := fv(row, mc)
+		if share >= 0 {
+			v += msg(lang, "，占 ", ", ") + FormatCompact(row[share], semantic.UnitPercent, lang) + msg(lang, "", " of the total")
+		}
+		return v
+	}
+	switch {
+	case nrows == 1:
+		// 2025年11月南宁的客单价为 ¥1,334.09 / AOV for 南宁 in Nov 2025 was ¥1,334.09
+		g := groupName(rows[0])
+		if period != "" && len(timeCols) == 0 {
+			b.WriteString(msg(lang, fmt.Sprintf("%s%s的%s为 %s", period, g, label, valueOf(rows[0])),
+				fmt.Sprintf("%s for %s in %s was %s", label, g, period, valueOf(rows[0]))))
+		} else {
+			b.WriteString(msg(lang, fmt.Sprintf("%s的%s为 %s", g, label, valueOf(rows[0])),
+				fmt.Sprintf("%s for %s was %s", label, g, valueOf(rows[0]))))
+		}
+		b.WriteString(changeText(cols, rows[0], cols[mc].Name, q.Compare, lang))
+	case len(timeCols) > 0 && len(dimCols) == 0 && nrows == 2:
+		// Two periods: both, in time order.
+		b.WriteString(msg(lang,
+			fmt.Sprintf("%s：%s为 %s，%s为 %s", subject(label), groupName(res.Rows[0]), fv(res.Rows[0], mc), groupName(res.Rows[1]), fv(res.Rows[1], mc)),
+			fmt.Sprintf("%s: %s was %s, %s was %s", subject(label), groupName(res.Rows[0]), fv(res.Rows[0], mc), groupName(res.Rows[1]), fv(res.Rows[1], mc))))
+		b.WriteString(changeText(cols, res.Rows[1], cols[mc].Name, q.Compare, lang))
+	case len(timeCols) > 0 && len(dimCols) == 0:
+		// 2025年销售额在2025年6月最高，为 1,280.0万；2025年2月最低，为 …
+		first := res.Rows[0]
+		b.WriteString(msg(lang,
+			fmt.Sprintf("%s在%s最高，为 %s；%s最低，为 %s", subject(label), groupName(rows[hi]), fv(rows[hi], mc), groupName(rows[lo]), fv(rows[lo], mc)),
+			fmt.Sprintf("%s peaked in %s at %s and was lowest in %s at %s", subject(label), groupName(rows[hi]), fv(rows[hi], mc), groupName(rows[lo]), fv(rows[lo], mc))))
+		if nrows > 2 && last != nil {
+			b.WriteString(msg(lang,
+				fmt.Sprintf("；最近一期%s为 %s，第一期%s为 %s", groupName(last), fv(last, mc), groupName(first), fv(first, mc)),
+				fmt.Sprintf("; the latest period, %s, was %s (the first, %s, was %s)", groupName(last), fv(last, mc), groupName(first), fv(first, mc))))
+			b.WriteString(changeText(cols, last, cols[mc].Name, q.Compare, lang))
+		}
+	default:
+		b.WriteString(msg(lang,
+			fmt.Sprintf("%s最高的是%s（%s）", subject(label), groupName(rows[hi]), valueOf(rows[hi])),
+			fmt.Sprintf("%s was highest for %s (%s)", subject(label), groupName(rows[hi]), valueOf(rows[hi]))))
 		b.WriteString(changeText(cols, rows[hi], cols[mc].Name, q.Compare, lang))
 		if lo != hi {
-			b.WriteString(fmt.Sprintf(msg(lang, "，最低的是 %s（%s）", ", lowest for %s (%s)"), groupName(rows[lo]), fv(rows[lo][mc])))
+			b.WriteString(msg(lang, fmt.Sprintf("，最低的是%s（%s）", groupName(rows[lo]), valueOf(rows[lo])),
+				fmt.Sprintf(" and lowest for %s (%s)", groupName(rows[lo]), valueOf(rows[lo]))))
 		}
 		if nrows > 2 {
-			b.WriteString(fmt.Sprintf(msg(lang, "，共 %d 组", " across %d groups"), nrows))
+			b.WriteString(fmt.Sprintf(msg(lang, "，共 %d 组", ", across %d groups"), nrows))
 		}
 	}
 	b.WriteString(msg(lang, "。", "."))
-	return b.String()
+	return capitalize(b.String())
 }
 
-// changeText describes the comparison columns of metric in row.
+// capitalize upper-cases the first letter of an English sentence.
+func capitalize(s string) string {
+	if s == "" || s[0] < 'a' || s[0] > 'z' {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// changeText describes the comparison columns of metric in row: a relative
+// change, or for a rate the change in percentage points.
 func changeText(cols []semantic.Column, row []any, metric, compare, lang string) string {
 	if compare == "" {
 		return ""
 	}
-	var prev, change any
+	var prev, change, diff any
 	unit := ""
 	for i, c := range cols {
-		if c.Metric == metric && c.Role == semantic.RolePrevious {
+		if c.Metric != metric {
+			continue
+		}
+		switch c.Role {
+		case semantic.RolePrevious:
 			prev, unit = row[i], c.Unit
-		}
-		if c.Metric == metric && c.Role == semantic.RoleChange {
+		case semantic.RoleChange:
 			change = row[i]
+		case semantic.RoleDifference:
+			diff = row[i]
 		}
+	}
+	word := map[string][2]string{semantic.CompareYoY: {"同比", "year on year"}, semantic.ComparePoP: {"环比", "on the previous period"}}[compare]
+	before := map[string][2]string{semantic.CompareYoY: {"去年同期", "from"}, semantic.ComparePoP: {"上期", "from"}}[compare]
+	prevText := FormatCompact(prev, unit, lang)
+	if unit == semantic.UnitPercent {
+		d, ok := toFloat(diff)
+		if !ok || math.IsNaN(d) {
+			return ""
+		}
+		pts := pointsText(d, lang)
+		switch {
+		case math.Round(d*1000) == 0:
+			return msg(lang, fmt.Sprintf("，%s持平（%s %s）", word[0], before[0], prevText), fmt.Sprintf(", flat %s (%s %s)", word[1], before[1], prevText))
+		case d > 0:
+			return msg(lang, fmt.Sprintf("，%s上升 %s（%s %s）", word[0], pts, before[0], prevText), fmt.Sprintf(", up %s %s (%s %s)", pts, word[1], before[1], prevText))
+		}
+		return msg(lang, fmt.Sprintf("，%s下降 %s（%s %s）", word[0], pts, before[0], prevText), fmt.Sprintf(", down %s %s (%s %s)", pts, word[1], before[1], prevText))
 	}
 	ch, ok := toFloat(change)
 	if !ok || math.IsNaN(ch) {
 		return ""
 	}
-	word := map[string][2]string{semantic.CompareYoY: {"同比", "year on year"}, semantic.ComparePoP: {"环比", "on the previous period"}}[compare]
-	dir := msg(lang, "增长", "up")
-	if ch < 0 {
-		dir = msg(lang, "下降", "down")
+	pct := percentText(math.Abs(ch))
+	switch {
+	case pct == "0.0%":
+		return msg(lang, fmt.Sprintf("，%s持平（%s %s）", word[0], before[0], prevText), fmt.Sprintf(", flat %s (%s %s)", word[1], before[1], prevText))
+	case ch > 0:
+		return msg(lang, fmt.Sprintf("，%s增长 %s（%s %s）", word[0], pct, before[0], prevText), fmt.Sprintf(", up %s %s (%s %s)", pct, word[1], before[1], prevText))
 	}
-	pct := fmt.Sprintf("%.1f%%", math.Abs(ch)*100)
-	if lang == "en" {
-		return fmt.Sprintf(", %s %s %s (previously %s)", dir, pct, word[1], FormatValue(prev, unit, lang))
-	}
-	return fmt.Sprintf("，%s%s %s（对比期 %s）", word[0], dir, pct, FormatValue(prev, unit, lang))
+	return msg(lang, fmt.Sprintf("，%s下降 %s（%s %s）", word[0], pct, before[0], prevText), fmt.Sprintf(", down %s %s (%s %s)", pct, word[1], before[1], prevText))
 }
 
 func mustFloat(v any) float64 {

@@ -86,6 +86,20 @@ type Clarification struct {
 	Options []Option `json:"options,omitempty"`
 }
 
+// Text is the clarification as plain text, its options numbered, for a
+// client (a bot, a script) that shows only the answer text.
+func (c *Clarification) Text() string {
+	if len(c.Options) == 0 {
+		return c.Message
+	}
+	var b strings.Builder
+	b.WriteString(c.Message)
+	for i, o := range c.Options {
+		fmt.Fprintf(&b, "\n%d. %s", i+1, o.Label)
+	}
+	return b.String()
+}
+
 // Option is one clickable answer to a clarification.
 type Option struct {
 	Label    string `json:"label"`

@@ -118,12 +118,7 @@ func NewServer(engine *nlq.Engine, store *Store, log *slog.Logger, opts Options)
 	if opts.AuditMax == 0 {
 		opts.AuditMax = 100000
 	}
-	if opts.ReadTimeout == 0 {
-		opts.ReadTimeout = 30 * time.Second
-	}
-	if opts.WriteTimeout == 0 {
-		opts.WriteTimeout = opts.AskTimeout + 15*time.Second
-	}
+	opts.applyTimeouts()
 	opts.WS.defaults()
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &Server{engine: engine, store: store, examples: opts.Examples, log: log, opts: opts, metrics: newMetrics(),
@@ -150,6 +145,10 @@ func NewServer(engine *nlq.Engine, store *Store, log *slog.Logger, opts Options)
 func (s *Server) Handler() http.Handler {
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
+	r.HandleMethodNotAllowed = true
+	r.NoMethod(func(c *gin.Context) {
+		writeError(c, &apiError{Code: "method_not_allowed", Message: c.Request.Method + " is not allowed on " + c.Request.URL.Path})
+	})
 	r.Use(gin.Recovery(), s.logRequests, s.securityHeaders)
 	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
 	r.GET("/metrics", s.metricsAuth, gin.WrapH(s.metrics.handler()))
@@ -191,9 +190,18 @@ func (s *Server) Handler() http.Handler {
 // HTTPServer is an http.Server for Handler with the server's timeouts:
 // headers within 10 s, the whole request within ReadTimeout, a REST answer
 // within WriteTimeout, idle keep-alive connections closed after 2 minutes.
-func (s *Server) HTTPServer() *http.Server {
-	return &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: s.opts.ReadTimeout,
-		WriteTimeout: s.opts.WriteTimeout, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10}
+func (s *Server) HTTPServer() *http.Server { return NewHTTPServer(s.Handler(), s.opts) }
+
+func (o *Options) applyTimeouts() {
+	if o.AskTimeout == 0 {
+		o.AskTimeout = 60 * time.Second
+	}
+	if o.ReadTimeout == 0 {
+		o.ReadTimeout = 30 * time.Second
+	}
+	if o.WriteTimeout == 0 {
+		o.WriteTimeout = o.AskTimeout + 15*time.Second
+	}
 }
 
 // securityHeaders: the page runs only its own scripts, may be framed only
@@ -259,6 +267,8 @@ func status(code string) int {
 		return http.StatusTooManyRequests
 	case "unsupported_media_type":
 		return http.StatusUnsupportedMediaType
+	case "method_not_allowed":
+		return http.StatusMethodNotAllowed
 	case "conflict":
 		return http.StatusConflict
 	case "too_large":

@@ -129,7 +129,7 @@ func ensureBenchData(ctx context.Context, path string, scale float64, log *slog.
 	if fileExists(path) {
 		return nil
 	}
-	return generate(ctx, path, scale, 42, defaultGenMemory, log)
+	return generate(ctx, path, scale, 42, defaultGenMemory, log, nil)
 }
 
 func timeQuery(ctx context.Context, db *duckdb.DB, sql string, args ...any) (time.Duration, error) {

@@ -35,6 +35,8 @@ type dataConfig struct {
 	Threads     int
 	// CacheMB bounds the result cache.
 	CacheMB int
+	// onStep, when set, is told each step of a first-start data generation.
+	onStep func(step string, done, total int)
 }
 
 // flags makes a command's flag set with the data flags registered.
@@ -83,7 +85,7 @@ func (c *dataConfig) asOf(m *semantic.Model) (semantic.Date, error) {
 
 // generate writes the demo database to path atomically (a temporary file
 // renamed into place), so a half-written file is never mistaken for data.
-func generate(ctx context.Context, path string, scale float64, seed int64, memoryLimit string, log *slog.Logger) error {
+func generate(ctx context.Context, path string, scale float64, seed int64, memoryLimit string, log *slog.Logger, onStep func(string, int, int)) error {
 	if dir := filepath.Dir(path); dir != "" {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return err
@@ -99,7 +101,7 @@ func generate(ctx context.Context, path string, scale float64, seed int64, memor
 	start := time.Now()
 	tmpDir := path + ".spill"
 	defer os.RemoveAll(tmpDir)
-	if err := datasets.Generate(ctx, db, datasets.GenOptions{Scale: scale, Seed: seed, Logger: log, MemoryLimit: memoryLimit, TempDir: tmpDir}); err != nil {
+	if err := datasets.Generate(ctx, db, datasets.GenOptions{Scale: scale, Seed: seed, Logger: log, MemoryLimit: memoryLimit, TempDir: tmpDir, OnStep: onStep}); err != nil {
 		db.Close()
 		os.Remove(tmp)
 		return err
@@ -119,12 +121,12 @@ func generate(ctx context.Context, path string, scale float64, seed int64, memor
 }
 
 // ensureDemoData generates the demo database when the file is missing.
-func ensureDemoData(ctx context.Context, path string, log *slog.Logger) error {
+func ensureDemoData(ctx context.Context, path string, log *slog.Logger, onStep func(string, int, int)) error {
 	if _, err := os.Stat(path); err == nil {
 		return nil
 	}
 	log.Info("demo data missing, generating it", "file", path)
-	return generate(ctx, path, 1, 42, defaultGenMemory, log)
+	return generate(ctx, path, 1, 42, defaultGenMemory, log, onStep)
 }
 
 // duckOptions are the engine options the flags chose.

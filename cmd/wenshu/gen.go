@@ -17,5 +17,5 @@ func runGen(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	return generate(ctx, *out, *scale, *seed, *memory, newLogger(stderr, slog.LevelInfo))
+	return generate(ctx, *out, *scale, *seed, *memory, newLogger(stderr, slog.LevelInfo), nil)
 }

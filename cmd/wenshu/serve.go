@@ -42,13 +42,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	} else {
 		log = newLogger(stderr, slog.LevelInfo)
 	}
-	engine, db, err := openEngine(ctx, &cfg, log)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
 	if *meta == "" {
 		*meta = filepath.Join(filepath.Dir(cfg.DB), "wenshu-meta.db")
+	}
+	if err := os.MkdirAll(filepath.Dir(*meta), 0o755); err != nil {
+		return err
 	}
 	store, err := web.OpenStore(*meta)
 	if err != nil {
@@ -67,6 +65,44 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	} else {
 		log.Info("authentication on", "users", nusers)
 	}
+	var origins []string
+	for _, o := range strings.Split(*publicURL, ",") {
+		if o = strings.TrimRight(strings.TrimSpace(o), "/"); o != "" {
+			origins = append(origins, strings.ToLower(o))
+		}
+	}
+	webOpts := web.Options{TranslatorNote: "rules", AdminToken: *adminToken,
+		PublicOrigins: origins, FrameAncestors: strings.Fields(*frameAncestors), RateLimit: *rateLimit, RateBurst: *rateBurst, MetricsToken: *metricsToken,
+		SecureCookies: strings.HasPrefix(strings.ToLower(*publicURL), "https://")}
+
+	// Listen at once: while the data is prepared, the page shows progress
+	// and /healthz says 503 "preparing".
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	url := "http://" + ln.Addr().String()
+	if host, port, _ := net.SplitHostPort(ln.Addr().String()); host == "::" || host == "0.0.0.0" {
+		url = "http://localhost:" + port
+	}
+	progress := web.NewProgress()
+	swap := web.NewSwap(web.PreparingHandler(progress))
+	httpSrv := web.NewHTTPServer(swap, webOpts)
+	errc := make(chan error, 1)
+	go func() { errc <- httpSrv.Serve(ln) }()
+	cfg.onStep = func(step string, done, total int) {
+		progress.Set(step, done, total)
+		if done == 0 {
+			fmt.Fprintf(stdout, "Preparing the demo data (first start only); the page at %s shows the progress\n", url)
+		}
+		fmt.Fprintf(stdout, "  [%-10s] %d/%d %s\n", strings.Repeat("#", done*10/max(total, 1)), done, total, step)
+	}
+	engine, db, err := openEngine(ctx, &cfg, log)
+	if err != nil {
+		httpSrv.Close()
+		return err
+	}
+	defer db.Close()
 	engine.Conversations = store
 	saved, err := store.Examples(ctx)
 	if err != nil {
@@ -74,7 +110,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	examples := nlq.NewExampleIndex(saved)
 	engine.Examples = examples
-	note := "rules"
+	note := webOpts.TranslatorNote
 	if llmCfg, ok := llm.FromEnv(os.Getenv); ok {
 		llmCfg.Model, llmCfg.BaseURL, llmCfg.Logger = *llmModel, *llmBase, log
 		client := llm.New(llmCfg)
@@ -86,27 +122,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		log.Info("translator: rules only (no OPENAI_API_KEY); narratives from templates")
 	}
 	log.Info("ready", "examples", examples.Len(), "vocabulary", engine.Rules.Lexicon().Size())
-	var origins []string
-	for _, o := range strings.Split(*publicURL, ",") {
-		if o = strings.TrimRight(strings.TrimSpace(o), "/"); o != "" {
-			origins = append(origins, strings.ToLower(o))
-		}
-	}
-	srv := web.NewServer(engine, store, log, web.Options{TranslatorNote: note, AdminToken: *adminToken, Examples: examples,
-		PublicOrigins: origins, FrameAncestors: strings.Fields(*frameAncestors), RateLimit: *rateLimit, RateBurst: *rateBurst, MetricsToken: *metricsToken,
-		SecureCookies: strings.HasPrefix(strings.ToLower(*publicURL), "https://")})
-	ln, err := net.Listen("tcp", *addr)
-	if err != nil {
-		return err
-	}
-	httpSrv := srv.HTTPServer()
-	url := "http://" + ln.Addr().String()
-	if host, port, _ := net.SplitHostPort(ln.Addr().String()); host == "::" || host == "0.0.0.0" {
-		url = "http://localhost:" + port
-	}
+	webOpts.TranslatorNote, webOpts.Examples = note, examples
+	srv := web.NewServer(engine, store, log, webOpts)
+	swap.Set(srv.Handler())
 	fmt.Fprintf(stdout, "Wenshu is serving %s on %s (data %s, as of %s)\n", engine.Model.Name, url, cfg.DB, engine.AsOf)
-	errc := make(chan error, 1)
-	go func() { errc <- httpSrv.Serve(ln) }()
 	select {
 	case err := <-errc:
 		return err
