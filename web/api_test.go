@@ -239,3 +239,24 @@ func TestQueryOverBudget(t *testing.T) {
 		t.Errorf("a small query: %d %v", code, res)
 	}
 }
+
+// TestMethodNotAllowed: GET on a POST-only endpoint is a 405 with the
+// usual error shape.
+func TestMethodNotAllowed(t *testing.T) {
+	ts := newTestServer(t, "", 0, webOptions())
+	code, res := doJSON(t, "GET", ts.URL+"/api/v1/ask", "")
+	if code != 405 || errCode(res) != "method_not_allowed" {
+		t.Errorf("GET /api/v1/ask: %d %v", code, res)
+	}
+}
+
+// TestClarificationTextListsOptions: a client that shows only answer still
+// sees the choices.
+func TestClarificationTextListsOptions(t *testing.T) {
+	ts := newTestServer(t, "", 0, webOptions())
+	_, res := doJSON(t, "POST", ts.URL+"/api/v1/ask", `{"question":"渠道为淘宝的销售额"}`)
+	answer, _ := res["answer"].(string)
+	if !strings.Contains(answer, "没有找到渠道「淘宝」") || !strings.Contains(answer, "\n1. 天猫") {
+		t.Errorf("answer %q", answer)
+	}
+}

@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
+	"flag"
 	"io"
 	"net/http"
 	"path/filepath"
@@ -117,5 +119,23 @@ func TestUserCommands(t *testing.T) {
 	}
 	if code := get(""); code != 401 {
 		t.Errorf("no token: %d", code)
+	}
+}
+
+// TestHelpExitsCleanly: asking for help is a success for every command.
+func TestHelpExitsCleanly(t *testing.T) {
+	for _, args := range [][]string{{"--help"}, {"help"}, {"serve", "--help"}, {"ask", "-h"}, {"query", "--help"}, {"gen", "--help"},
+		{"bench", "--help"}, {"eval", "--help"}, {"user", "--help"}, {"user", "add", "--help"}} {
+		var out, errOut bytes.Buffer
+		err := run(context.Background(), args, &out, &errOut)
+		if !errors.Is(err, flag.ErrHelp) {
+			t.Errorf("%v: %v, want flag.ErrHelp (exit 0)", args, err)
+		}
+		if out.Len()+errOut.Len() == 0 {
+			t.Errorf("%v printed no help", args)
+		}
+	}
+	if err := run(context.Background(), nil, io.Discard, io.Discard); err == nil || errors.Is(err, flag.ErrHelp) {
+		t.Errorf("no command: %v, want an error", err)
 	}
 }
