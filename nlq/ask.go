@@ -279,7 +279,7 @@ func (e *Engine) Ask(ctx context.Context, req AskRequest, emit func(Event)) (*An
 	reading := Read(e.Model, tr.Query, tr.Lang)
 	ans.Query, ans.Reading = tr.Query, &reading
 	turn.Query, turn.Reading = tr.Query, reading.Text
-	emit(Event{"query", map[string]any{"query": tr.Query, "reading": reading, "notes": tr.Notes, "translator": ans.Translator}})
+	emit(Event{"query", map[string]any{"query": tr.Query, "reading": reading, "notes": tr.Notes, "translator": ans.Translator, "lang": tr.Lang}})
 	ans.SQL = plan.DisplaySQL()
 	emit(Event{"sql", ans.SQL})
 

@@ -214,3 +214,74 @@ func TestSignInInBrowser(t *testing.T) {
 	}
 	saveScreenshot(t, step, "signed-in-page.png")
 }
+
+// TestResponsivePage: at 390×844 (a phone in an IM webview) the
+// conversation list is a drawer, nothing is wider than the screen, tables
+// scroll inside their card and buttons are big enough to tap; at 1400×900
+// the sidebar is back. Screenshots of both are saved.
+func TestResponsivePage(t *testing.T) {
+	ts := newTestServer(t, "", 0, webOptions())
+	step := openBrowser(t, ts.URL+"/?q="+"今年各门店的销售额和订单数", 390, 844)
+	if err := chromedp.Do(step, chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2), chromedp.EmulateMobile), chromedp.Reload()); err != nil {
+		t.Fatal(err)
+	}
+	eval := func(js string) float64 {
+		t.Helper()
+		v, err := chromedp.Run(step, chromedp.Evaluate[float64](js))
+		if err != nil {
+			t.Fatalf("%s: %v", js, err)
+		}
+		return v
+	}
+	waitTable := func() {
+		t.Helper()
+		if _, err := chromedp.Run(step, chromedp.Poll[bool](`document.querySelectorAll(".msg.bot table.result tbody tr").length > 10`, chromedp.WithPollingTimeout(60*time.Second))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitTable()
+	if w := eval(`document.documentElement.scrollWidth - window.innerWidth`); w > 0 {
+		t.Errorf("the page scrolls sideways by %v px at 390 wide", w)
+	}
+	// Nothing outside a scrolling container is wider than the screen.
+	if n := eval(`[...document.querySelectorAll("body *")].filter(e => {
+		for (let p = e.parentElement; p; p = p.parentElement) if (getComputedStyle(p).overflowX !== "visible" && p !== document.body) return false;
+		const r = e.getBoundingClientRect(); return r.width > 0 && r.right > window.innerWidth + 1;
+	}).length`); n > 0 {
+		t.Errorf("%v elements reach past the right edge", n)
+	}
+	if r := eval(`document.querySelector("aside").getBoundingClientRect().right`); r > 0 {
+		t.Errorf("the sidebar covers the page on a phone (right edge %v)", r)
+	}
+	if h := eval(`Math.min(...[...document.querySelectorAll(".msg.bot .toolbar button, #ask-button, #menu-toggle")].map(b => b.getBoundingClientRect().height))`); h < 40 {
+		t.Errorf("a button is %v px tall, want at least 40 to tap", h)
+	}
+	if w := eval(`document.querySelector(".msg.bot .table-wrap").scrollWidth - document.querySelector(".msg.bot .table-wrap").clientWidth`); w <= 0 {
+		t.Log("the table fits without scrolling")
+	}
+	saveScreenshot(t, step, "chat-page-phone.png")
+	if err := chromedp.Do(step, chromedp.Click(chromedp.CSS("#menu-toggle"))); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Run(step, chromedp.Poll[bool](`document.querySelector("aside").getBoundingClientRect().left >= 0`, chromedp.WithPollingTimeout(10*time.Second))); err != nil {
+		t.Errorf("the drawer did not open: %v", err)
+	}
+	saveScreenshot(t, step, "chat-page-phone-drawer.png")
+
+	desk := openBrowser(t, ts.URL+"/?q="+"今年各门店的销售额和订单数", 1400, 900)
+	if err := chromedp.Do(desk, chromedp.EmulateViewport(1400, 900)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Run(desk, chromedp.Poll[bool](`document.querySelectorAll(".msg.bot table.result tbody tr").length > 10`, chromedp.WithPollingTimeout(60*time.Second))); err != nil {
+		t.Fatal(err)
+	}
+	v, _ := chromedp.Run(desk, chromedp.Evaluate[float64](`document.querySelector("aside").getBoundingClientRect().width`))
+	if v < 200 {
+		t.Errorf("the desktop sidebar is %v px wide", v)
+	}
+	w, _ := chromedp.Run(desk, chromedp.Evaluate[float64](`document.documentElement.scrollWidth - window.innerWidth`))
+	if w > 0 {
+		t.Errorf("the desktop page scrolls sideways by %v px", w)
+	}
+	saveScreenshot(t, desk, "chat-page-desktop.png")
+}

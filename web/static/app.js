@@ -35,6 +35,9 @@ const I18N = {
   },
 };
 
+// The UI language: ?lang= (remembered), else the last choice, else the browser's.
+const urlLang = new URLSearchParams(location.search).get("lang");
+if (urlLang === "zh" || urlLang === "en") localStorage.setItem("wenshu.lang", urlLang);
 const state = {
   lang: localStorage.getItem("wenshu.lang") || (navigator.language.startsWith("zh") ? "zh" : "en"),
   conversationId: null,
@@ -53,7 +56,7 @@ const el = (tag, cls, text) => {
   return e;
 };
 const t = (key) => I18N[state.lang][key] ?? key;
-const label = (text) => (text ? text[state.lang] || text.zh || text.en : "");
+const label = (text, lang = state.lang) => (text ? text[lang] || text.zh || text.en : "");
 
 function applyI18n() {
   document.documentElement.lang = state.lang;
@@ -93,43 +96,61 @@ function showLogin() {
 }
 
 // ---- formatting -------------------------------------------------------
-function fmt(v, unit) {
+function fmt(v, unit, lang = state.lang) {
   if (v === null || v === undefined) return "—";
   if (typeof v !== "number") return String(v);
-  const locale = state.lang === "zh" ? "zh-CN" : "en-US";
+  const locale = lang === "zh" ? "zh-CN" : "en-US";
   switch (unit) {
-    case "currency": return "¥" + v.toLocaleString(locale, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
-    case "percent": return (v * 100).toLocaleString(locale, { maximumFractionDigits: 1, minimumFractionDigits: 1 }) + "%";
+    case "currency": return (v < 0 ? "-¥" : "¥") + Math.abs(v).toLocaleString(locale, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+    case "percent": { const p = Math.round(v * 1000) / 10; return (p === 0 ? 0 : p).toLocaleString(locale, { maximumFractionDigits: 1, minimumFractionDigits: 1 }) + "%"; }
     case "count": return Math.round(v).toLocaleString(locale);
     default: return v.toLocaleString(locale, { maximumFractionDigits: 2 });
   }
 }
 
-function dimLabel(dimName, v) {
+// compactNumber shortens an axis number: 5,512万 / 1.2亿 in Chinese,
+// 55.1M / 600K in English.
+function compactNumber(v, lang = state.lang) {
+  const a = Math.abs(v), sign = v < 0 ? "-" : "";
+  const trim = (x) => String(Number(x.toFixed(2)));
+  if (lang === "zh") {
+    if (a >= 1e8) return sign + trim(a / 1e8) + "亿";
+    if (a >= 1e4) return sign + trim(a / 1e4) + "万";
+    return String(v);
+  }
+  if (a >= 1e9) return sign + trim(a / 1e9) + "B";
+  if (a >= 1e6) return sign + trim(a / 1e6) + "M";
+  if (a >= 1e3) return sign + trim(a / 1e3) + "K";
+  return String(v);
+}
+
+function dimLabel(dimName, v, lang = state.lang) {
   const d = state.model && state.model.dimensions.find((x) => x.name === dimName);
   if (!d) return v === null ? "—" : String(v);
-  if (v === null) return label(d.null_label) || "—";
+  if (v === null) return label(d.null_label, lang) || "—";
   const val = (d.values || []).find((x) => x.value === v);
-  return val ? label(val.label) || v : String(v);
+  return val ? label(val.label, lang) || v : String(v);
 }
 
 // timeText shows a bucket by its grain: 2025-11, 2025-Q3, 2025, or the day.
-function timeText(grain, v) {
+function timeText(grain, v, lang = state.lang) {
   if (typeof v !== "string" || v.length < 10) return v === null ? "—" : String(v);
-  const [y, m] = v.split("-");
+  const [y, m, d] = v.split("-");
+  const mon = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"][Number(m) - 1];
+  const zh = lang === "zh";
   switch (grain) {
-    case "month": return `${y}-${m}`;
-    case "quarter": return `${y}-Q${Math.floor((Number(m) - 1) / 3) + 1}`;
-    case "year": return y;
-    case "week": return v + (state.lang === "zh" ? " 周" : " wk");
-    default: return v;
+    case "month": return zh ? `${y}年${Number(m)}月` : `${mon} ${y}`;
+    case "quarter": { const q = Math.floor((Number(m) - 1) / 3) + 1; return zh ? `${y}年Q${q}` : `Q${q} ${y}`; }
+    case "year": return zh ? `${y}年` : y;
+    case "week": return zh ? `${Number(m)}/${Number(d)}周` : `wk of ${mon} ${Number(d)}`;
+    default: return zh ? `${Number(m)}月${Number(d)}日` : `${mon} ${Number(d)}`;
   }
 }
 
-function cellText(col, v) {
-  if (col.role === "time") return timeText(col.name, v);
-  if (col.role === "dimension") return dimLabel(col.name, v);
-  if (col.type === "number") return fmt(v, col.unit);
+function cellText(col, v, lang = state.lang) {
+  if (col.role === "time") return timeText(col.name, v, lang);
+  if (col.role === "dimension") return dimLabel(col.name, v, lang);
+  if (col.type === "number") return fmt(v, col.unit, lang);
   return v === null ? "—" : String(v);
 }
 
@@ -218,6 +239,8 @@ class AnswerView {
     $("#messages").appendChild(this.root);
   }
   query(data) {
+    // The answer speaks the question's language: labels, axes, rows.
+    this.lang = data.lang || state.lang;
     this.statusLine.textContent = "";
     const chips = el("div", "chips");
     for (const c of data.reading.chips) chips.appendChild(el("span", "chip " + c.kind, c.text));
@@ -242,7 +265,7 @@ class AnswerView {
       this.toolbar.appendChild(b);
     }
     const csv = el("button", "csv", t("csv"));
-    csv.onclick = () => downloadCSV(this.columns, this.rows);
+    csv.onclick = () => downloadCSV(this.columns, this.rows, this.lang);
     const sqlBtn = el("button", "sql-toggle", t("showSQL"));
     const pre = el("pre", "sql hidden", this.sqlText || "");
     sqlBtn.onclick = () => {
@@ -251,7 +274,7 @@ class AnswerView {
     };
     this.toolbar.append(csv, sqlBtn);
     this.card.appendChild(pre);
-    renderTable(this.tableEl, this.columns, this.rows);
+    renderTable(this.tableEl, this.columns, this.rows, this.lang);
     this.draw(spec.type);
   }
   draw(type) {
@@ -261,9 +284,9 @@ class AnswerView {
     this.chartEl.innerHTML = "";
     this.chartEl.classList.remove("hidden", "numberbox");
     if (type === "table") { this.chartEl.classList.add("hidden"); return; }
-    if (type === "number") { this.chartEl.classList.add("numberbox"); renderNumber(this.chartEl, this.columns, this.rows); return; }
+    if (type === "number") { this.chartEl.classList.add("numberbox"); renderNumber(this.chartEl, this.columns, this.rows, this.lang); return; }
     this.echart = echarts.init(this.chartEl);
-    this.echart.setOption(chartOption(type, this.spec, this.columns, this.rows));
+    this.echart.setOption(chartOption(type, this.spec, this.columns, this.rows, this.lang));
   }
   delta(text) { if (this.answerEl) this.answerEl.textContent += text; }
   clarify(data) {
@@ -315,7 +338,7 @@ class AnswerView {
   }
 }
 
-function renderTable(root, cols, rows) {
+function renderTable(root, cols, rows, lang = state.lang) {
   const table = el("table", "result");
   const head = el("tr");
   for (const c of cols) head.appendChild(el("th", c.type === "number" ? "num" : "", c.label));
@@ -323,29 +346,29 @@ function renderTable(root, cols, rows) {
   const tbody = el("tbody");
   for (const r of rows) {
     const tr = el("tr");
-    cols.forEach((c, i) => tr.appendChild(el("td", c.type === "number" ? "num" : "", cellText(c, r[i]))));
+    cols.forEach((c, i) => tr.appendChild(el("td", c.type === "number" ? "num" : "", cellText(c, r[i], lang))));
     tbody.appendChild(tr);
   }
   table.append(thead, tbody);
   root.appendChild(table);
 }
 
-function renderNumber(root, cols, rows) {
+function renderNumber(root, cols, rows, lang = state.lang) {
   const row = rows[0] || [];
   cols.forEach((c, i) => {
     if (c.role !== "metric") return;
-    const d = el("div", "bignum", fmt(row[i], c.unit));
+    const d = el("div", "bignum", fmt(row[i], c.unit, lang));
     d.appendChild(el("small", "", c.label));
     root.appendChild(d);
   });
 }
 
-function chartOption(type, spec, cols, rows) {
+function chartOption(type, spec, cols, rows, lang = state.lang) {
   const idx = (name) => cols.findIndex((c) => c.name === name);
   const colOf = (name) => cols[idx(name)];
   const xName = spec.x || (cols.find((c) => c.role === "dimension" || c.role === "time") || {}).name;
   const xi = idx(xName);
-  const xLabel = (v) => (xi >= 0 ? cellText(cols[xi], v) : "");
+  const xLabel = (v) => (xi >= 0 ? cellText(cols[xi], v, lang) : "");
   const ys = spec.y && spec.y.length ? spec.y : cols.filter((c) => c.role === "metric").map((c) => c.name);
   const unit = (colOf(ys[0]) || {}).unit;
   const seriesType = type === "line" ? "line" : "bar";
@@ -357,7 +380,7 @@ function chartOption(type, spec, cols, rows) {
     categories = [...new Set(rows.map((r) => r[xi]))];
     const groups = [...new Set(rows.map((r) => r[si]))];
     series = groups.map((g) => ({
-      name: cellText(cols[si], g), type: seriesType, smooth: type === "line",
+      name: cellText(cols[si], g, lang), type: seriesType, smooth: type === "line",
       data: categories.map((x) => { const r = rows.find((r) => r[xi] === x && r[si] === g); return r ? r[yi] : null; }),
     }));
   } else {
@@ -369,19 +392,19 @@ function chartOption(type, spec, cols, rows) {
   }
   return {
     animation: false,
-    tooltip: { trigger: "axis", valueFormatter: (v) => fmt(v, unit) },
+    tooltip: { trigger: "axis", valueFormatter: (v) => fmt(v, unit, lang) },
     legend: { top: 0 },
     grid: { left: 70, right: 20, top: 36, bottom: 40 },
     xAxis: { type: "category", data: categories.map(xLabel) },
-    yAxis: { type: "value", axisLabel: { formatter: (v) => (unit === "percent" ? (v * 100).toFixed(0) + "%" : v >= 10000 ? v / 10000 + (state.lang === "zh" ? "万" : "0k") : v) } },
+    yAxis: { type: "value", axisLabel: { formatter: (v) => (unit === "percent" ? (v * 100).toFixed(0) + "%" : compactNumber(v, lang)) } },
     series,
   };
 }
 
-function downloadCSV(cols, rows) {
+function downloadCSV(cols, rows, lang = state.lang) {
   const esc = (s) => { s = s === null || s === undefined ? "" : String(s); return /[",\n]/.test(s) ? '"' + s.replace(/"/g, '""') + '"' : s; };
   const lines = [cols.map((c) => esc(c.label)).join(",")];
-  for (const r of rows) lines.push(cols.map((c, i) => esc(c.role === "dimension" ? dimLabel(c.name, r[i]) : r[i])).join(","));
+  for (const r of rows) lines.push(cols.map((c, i) => esc(c.role === "dimension" ? dimLabel(c.name, r[i], lang) : r[i])).join(","));
   const blob = new Blob(["\ufeff" + lines.join("\n")], { type: "text/csv;charset=utf-8" });
   const a = el("a");
   a.href = URL.createObjectURL(blob);
@@ -469,6 +492,10 @@ function renderCatalog() {
 
 async function init() {
   applyI18n();
+  // Below ~768 px the conversation list is a drawer.
+  $("#menu-toggle").onclick = () => document.body.classList.toggle("drawer-open");
+  $("#backdrop").onclick = () => document.body.classList.remove("drawer-open");
+  $("#conversations").addEventListener("click", () => document.body.classList.remove("drawer-open"));
   $("#logout").onclick = async () => { await fetch("/api/v1/logout", { method: "POST" }); location.reload(); };
   start();
 }
