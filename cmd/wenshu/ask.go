@@ -7,6 +7,8 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strings"
+	"text/tabwriter"
 	"time"
 
 	"github.com/wenshu-bi/wenshu/nlq"
@@ -99,12 +101,12 @@ func runAsk(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 			}
 			continue
 		}
-		printAnswer(stdout, q, ans)
+		printAnswer(stdout, e.Model, q, ans)
 	}
 	return nil
 }
 
-func printAnswer(w io.Writer, q string, ans *nlq.Answer) {
+func printAnswer(w io.Writer, m *semantic.Model, q string, ans *nlq.Answer) {
 	fmt.Fprintf(w, "Q: %s\n", q)
 	if ans.Reading != nil {
 		fmt.Fprintf(w, "   %s\n", ans.Reading.Text)
@@ -112,19 +114,41 @@ func printAnswer(w io.Writer, q string, ans *nlq.Answer) {
 	for _, n := range ans.Notes {
 		fmt.Fprintf(w, "   (%s)\n", n)
 	}
-	for _, row := range ans.Rows {
-		fmt.Fprint(w, "   ")
-		for i, v := range row {
-			fmt.Fprint(w, nlq.FormatValue(v, ans.Columns[i].Unit, ans.Lang), "\t")
+	if len(ans.Rows) > 0 {
+		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+		var head []string
+		for _, c := range ans.Columns {
+			head = append(head, c.Label)
 		}
-		fmt.Fprintln(w)
+		fmt.Fprintln(tw, "   "+strings.Join(head, "\t"))
+		for _, row := range ans.Rows {
+			cells := make([]string, len(row))
+			for i, v := range row {
+				cells[i] = cellText(m, ans, i, v)
+			}
+			fmt.Fprintln(tw, "   "+strings.Join(cells, "\t"))
+		}
+		tw.Flush()
 	}
+	// A clarification's answer lists its options already.
 	fmt.Fprintf(w, "A: %s\n", ans.Answer)
-	if ans.Clarification != nil {
-		for _, o := range ans.Clarification.Options {
-			fmt.Fprintf(w, "   - %s\n", o.Label)
+}
+
+// cellText shows a cell as the page does: labels for codes, periods by
+// their grain, numbers in full.
+func cellText(m *semantic.Model, ans *nlq.Answer, i int, v any) string {
+	c := ans.Columns[i]
+	switch c.Role {
+	case semantic.RoleTime:
+		return nlq.BucketLabel(c.Name, v, ans.Lang)
+	case semantic.RoleDimension:
+		if d := m.Dimension(c.Name); d != nil {
+			if l := d.ValueLabel(v, ans.Lang); l != "" {
+				return l
+			}
 		}
 	}
+	return nlq.FormatValue(v, c.Unit, ans.Lang)
 }
 
 func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error {
