@@ -130,7 +130,7 @@ func samplePeakRSS(stop chan struct{}, out chan<- int64) {
 	tick := time.NewTicker(20 * time.Millisecond)
 	defer tick.Stop()
 	for {
-		if rss := readRSS(); rss > peak {
+		if rss := datasetstest.RSS(); rss > peak {
 			peak = rss
 		}
 		select {
@@ -140,19 +140,4 @@ func samplePeakRSS(stop chan struct{}, out chan<- int64) {
 		case <-tick.C:
 		}
 	}
-}
-
-func readRSS() int64 {
-	data, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		if strings.HasPrefix(line, "VmRSS:") {
-			var kb int64
-			fmt.Sscan(strings.TrimSpace(strings.TrimSuffix(strings.TrimPrefix(line, "VmRSS:"), "kB")), &kb)
-			return kb << 10
-		}
-	}
-	return 0
 }

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/wenshu-bi/wenshu/datasets"
@@ -67,4 +68,21 @@ func Open(t testing.TB) *duckdb.DB {
 	}
 	t.Cleanup(func() { db.Close() })
 	return db
+}
+
+// RSS is the process's resident memory in bytes (Linux), for benchmarks
+// that report peak memory; 0 where /proc is missing.
+func RSS() int64 {
+	data, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			var kb int64
+			fmt.Sscan(strings.TrimSpace(strings.TrimSuffix(rest, "kB")), &kb)
+			return kb << 10
+		}
+	}
+	return 0
 }

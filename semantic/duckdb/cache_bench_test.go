@@ -2,11 +2,9 @@ package duckdb_test
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"runtime"
 	"strconv"
-	"strings"
 	"testing"
 
 	"github.com/wenshu-bi/wenshu/datasets"
@@ -45,7 +43,7 @@ func BenchmarkCacheAttack(b *testing.B) {
 			}
 			defer db.Close()
 			runtime.GC()
-			base := readRSS()
+			base := datasetstest.RSS()
 			peak := base
 			start := semantic.D(2025, 1, 1)
 			for i := 0; i < n; i++ {
@@ -59,7 +57,7 @@ func BenchmarkCacheAttack(b *testing.B) {
 				if _, err := db.Run(context.Background(), plan); err != nil {
 					b.Fatal(err)
 				}
-				if rss := readRSS(); rss > peak {
+				if rss := datasetstest.RSS(); rss > peak {
 					peak = rss
 				}
 			}
@@ -70,19 +68,4 @@ func BenchmarkCacheAttack(b *testing.B) {
 			b.ReportMetric(float64(ms.HeapAlloc)/(1<<20), "heap_after_MiB")
 		})
 	}
-}
-
-func readRSS() int64 {
-	data, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		if strings.HasPrefix(line, "VmRSS:") {
-			var kb int64
-			fmt.Sscan(strings.TrimSpace(strings.TrimSuffix(strings.TrimPrefix(line, "VmRSS:"), "kB")), &kb)
-			return kb << 10
-		}
-	}
-	return 0
 }
