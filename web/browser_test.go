@@ -95,6 +95,22 @@ func TestChatPageInBrowser(t *testing.T) {
 		t.Errorf("after switching, the chart draws %q", kind)
 	}
 	saveScreenshot(t, step, "chat-page.png")
+
+	// Reopening the conversation from the history draws every answer again.
+	err = chromedp.Do(step,
+		discard(chromedp.Evaluate[any](`document.querySelector("#messages").innerHTML = ""`)),
+		chromedp.Click(chromedp.CSS("#conversations li")),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(`document.querySelectorAll(".msg.bot .chart canvas").length === 2 && document.querySelectorAll(".msg.bot table.result").length === 2`)
+	if text, _ := chromedp.Run(step, chromedp.Evaluate[string](`document.querySelector("#messages").innerText`)); !containsAll(text, "按保存的查询重新计算", "门店") {
+		t.Errorf("the reopened conversation reads %q", text)
+	}
+	if when, _ := chromedp.Run(step, chromedp.Evaluate[string](`document.querySelector("#conversations li .when").textContent`)); len(when) < 5 {
+		t.Errorf("the history entry shows no time: %q", when)
+	}
 }
 
 // openBrowser starts headless Chromium on url and returns the context of

@@ -14,7 +14,7 @@ const I18N = {
     suggestions: "接着问", translator: "理解方式", rules: "规则", llm: "大模型", memory: "已确认的问法",
     right: "答对了（记住这个问法）", wrong: "答错了", thanks: "已记录，谢谢", rightShort: "答对了", wrongShort: "不对",
     units: { currency: "金额", percent: "比例", count: "数量", number: "数值" },
-    loginTitle: "登录问数", userName: "用户名", password: "密码", login: "登录", logout: "退出登录",
+    recomputed: "按保存的查询重新计算", loginTitle: "登录问数", userName: "用户名", password: "密码", login: "登录", logout: "退出登录",
     loginFailed: "用户名或密码不对", demo: "演示模式：尚未添加用户，任何能访问本机的人都能看到全部数据。用 wenshu user add 添加用户后即需登录。",
     scope: "可见范围",
   },
@@ -29,7 +29,7 @@ const I18N = {
     suggestions: "Follow up", translator: "Read by", rules: "rules", llm: "LLM", memory: "confirmed question",
     right: "Right (remember this reading)", wrong: "Wrong", thanks: "Noted, thank you", rightShort: "Right", wrongShort: "Wrong",
     units: { currency: "currency", percent: "percent", count: "count", number: "number" },
-    loginTitle: "Sign in to Wenshu", userName: "User name", password: "Password", login: "Sign in", logout: "Sign out",
+    recomputed: "recomputed from the saved query", loginTitle: "Sign in to Wenshu", userName: "User name", password: "Password", login: "Sign in", logout: "Sign out",
     loginFailed: "Wrong user name or password", demo: "Demo mode: no users yet, so anyone who reaches this machine sees every number. Add a user with wenshu user add to require sign-in.",
     scope: "Scope",
   },
@@ -414,6 +414,14 @@ function downloadCSV(cols, rows, lang = state.lang) {
 }
 
 // ---- conversations ------------------------------------------------------
+// whenText shows when a conversation was last used: 14:05 today, else 11-28.
+function whenText(iso) {
+  const d = new Date(iso);
+  if (isNaN(d)) return "";
+  const pad = (n) => String(n).padStart(2, "0");
+  return d.toDateString() === new Date().toDateString() ? `${pad(d.getHours())}:${pad(d.getMinutes())}` : `${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+}
+
 async function loadConversations() {
   const res = await fetch("/api/v1/conversations");
   if (!res.ok) return;
@@ -422,6 +430,7 @@ async function loadConversations() {
   ul.innerHTML = "";
   for (const c of data.conversations) {
     const li = el("li", c.id === state.conversationId ? "active" : "", c.title);
+    li.appendChild(el("span", "when", whenText(c.updated)));
     li.onclick = () => openConversation(c.id);
     ul.appendChild(li);
   }
@@ -432,16 +441,30 @@ async function openConversation(id) {
   if (!res.ok) return;
   const conv = await res.json();
   state.conversationId = id;
-  const m = $("#messages");
-  m.innerHTML = "";
-  for (const turn of conv.turns || []) {
+  $("#messages").innerHTML = "";
+  // Each answer is drawn again from its saved query (re-run, and said so).
+  for (const [i, turn] of (conv.turns || []).entries()) {
     addUserMessage(turn.question);
-    const bot = el("div", "msg bot");
-    const card = el("div", "card");
-    if (turn.reading) card.appendChild(el("div", "notes", turn.reading));
-    card.appendChild(el("div", "answer", turn.answer || ""));
-    bot.appendChild(card);
-    m.appendChild(bot);
+    const view = new AnswerView("h" + i);
+    const lang = /[\u4e00-\u9fff]/.test(turn.question) ? "zh" : "en";
+    let data = null;
+    if (turn.query) {
+      const r = await fetch("/api/v1/query?lang=" + lang, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(turn.query) });
+      if (r.ok) data = await r.json();
+    }
+    if (!data) {
+      view.cancelBtn.remove();
+      view.statusLine.textContent = "";
+      view.card.appendChild(el("div", "answer", turn.answer || ""));
+      continue;
+    }
+    view.query({ reading: data.reading, translator: turn.translator || "rules", notes: [t("recomputed")], lang });
+    view.sql(data.sql);
+    view.columns = data.columns;
+    view.rows = data.rows;
+    view.chart(data.chart);
+    view.delta(turn.answer || "");
+    view.done({ conversation_id: id, turn: i, notes: data.notes || [], truncated: data.truncated });
   }
   loadConversations();
 }
