@@ -38,7 +38,12 @@ func ChooseChart(cols []Column, rows int) Chart {
 	case timeCol == "" && len(dims) == 0 && rows == 1 && len(prevs) == 0:
 		return Chart{Type: "number", Y: metrics, Alternatives: []string{"table"}}
 	case timeCol == "" && len(dims) == 0 && rows == 1:
-		return Chart{Type: "grouped_bar", Y: append(metrics[:1:1], prevs[0]), Alternatives: []string{"number", "table"}}
+		// One value with its comparison: the number, the previous value and
+		// the change read better than two unlabelled bars.
+		return Chart{Type: "number", Y: metrics, Alternatives: []string{"grouped_bar", "table"}}
+	case timeCol == "" && rows == 1:
+		// A ranking with one group is its number, not one giant bar.
+		return Chart{Type: "number", X: dims[0], Y: metrics, Alternatives: []string{"bar", "table"}}
 	case timeCol != "" && len(dims) <= 1:
 		c := Chart{Type: "line", X: timeCol, Y: metrics, Alternatives: []string{"bar", "table"}}
 		if len(dims) == 1 {

@@ -190,3 +190,26 @@ metrics:
 		t.Error("text on a number dimension was accepted")
 	}
 }
+
+// TestChooseChartSingleRows: one value with its comparison, or a ranking
+// with one group, is shown as its number, not as bars.
+func TestChooseChartSingleRows(t *testing.T) {
+	metric := semantic.Column{Name: "sales", Role: semantic.RoleMetric}
+	prev := semantic.Column{Name: "sales_previous", Role: semantic.RolePrevious, Metric: "sales"}
+	city := semantic.Column{Name: "city", Role: semantic.RoleDimension}
+	for name, tc := range map[string]struct {
+		cols []semantic.Column
+		rows int
+		want string
+	}{
+		"yoy of one value":   {[]semantic.Column{metric, prev}, 1, "number"},
+		"one group":          {[]semantic.Column{city, metric}, 1, "number"},
+		"several groups":     {[]semantic.Column{city, metric}, 3, "bar"},
+		"groups with yoy":    {[]semantic.Column{city, metric, prev}, 3, "grouped_bar"},
+		"one value, no prev": {[]semantic.Column{metric}, 1, "number"},
+	} {
+		if got := semantic.ChooseChart(tc.cols, tc.rows); got.Type != tc.want {
+			t.Errorf("%s: %s, want %s", name, got.Type, tc.want)
+		}
+	}
+}

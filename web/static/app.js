@@ -355,10 +355,25 @@ function renderTable(root, cols, rows, lang = state.lang) {
 
 function renderNumber(root, cols, rows, lang = state.lang) {
   const row = rows[0] || [];
+  // The group a single row belongs to (南宁, 2025年11月), when there is one.
+  const group = cols.map((c, i) => (c.role === "dimension" || c.role === "time" ? cellText(c, row[i], lang) : null)).filter((x) => x !== null).join(" / ");
   cols.forEach((c, i) => {
     if (c.role !== "metric") return;
     const d = el("div", "bignum", fmt(row[i], c.unit, lang));
-    d.appendChild(el("small", "", c.label));
+    d.appendChild(el("small", "", (group ? group + " · " : "") + c.label));
+    // Its comparison, when asked: the change and the previous value.
+    const prev = cols.findIndex((x) => x.metric === c.name && x.role === "previous");
+    const change = cols.findIndex((x) => x.metric === c.name && x.role === "change");
+    const diff = cols.findIndex((x) => x.metric === c.name && x.role === "difference");
+    if (prev >= 0 && change >= 0) {
+      let delta = fmt(row[change], "percent", lang);
+      if (c.unit === "percent" && diff >= 0) {
+        const pts = Math.round(row[diff] * 1000) / 10;
+        delta = (pts === 0 ? 0 : pts).toFixed(1) + (lang === "zh" ? " 个百分点" : " pp");
+      }
+      if (!delta.startsWith("-") && delta !== "0.0%") delta = "+" + delta;
+      d.appendChild(el("small", "delta", `${delta} · ${cols[prev].label}: ${fmt(row[prev], c.unit, lang)}`));
+    }
     root.appendChild(d);
   });
 }
