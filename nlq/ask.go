@@ -36,7 +36,9 @@ type Turn struct {
 	FollowUp bool `json:"follow_up,omitempty"`
 	// AsOf is the date relative time was resolved against.
 	AsOf semantic.Date `json:"as_of,omitzero"`
-	At   time.Time     `json:"at"`
+	// Via is where the question came from (ws for the page, rest, cli).
+	Via string    `json:"via,omitempty"`
+	At  time.Time `json:"at"`
 }
 
 // Conversations stores conversations; the server's store is persistent.
@@ -90,6 +92,8 @@ type AskRequest struct {
 	Owner string
 	// Scope is what the asker may see; nil sees everything.
 	Scope *Scope
+	// Via says where the question came from (ws for the page, rest, cli).
+	Via string
 }
 
 // Answer is everything about one answered question: the /api/v1/ask shape.
@@ -209,7 +213,7 @@ func (e *Engine) Ask(ctx context.Context, req AskRequest, emit func(Event)) (*An
 	}
 	lap("translate", t0)
 	ans := &Answer{ConversationID: req.ConversationID, Turn: len(turns), Translator: translator, Lang: tr.Lang, Notes: tr.Notes, Timings: timings}
-	turn := Turn{Question: req.Question, Translator: translator, Partial: tr.Partial, FollowUp: tr.FollowUp, AsOf: asOf, At: time.Now().UTC()}
+	turn := Turn{Question: req.Question, Translator: translator, Partial: tr.Partial, FollowUp: tr.FollowUp, AsOf: asOf, Via: req.Via, At: time.Now().UTC()}
 	finish := func() (*Answer, error) {
 		timings["total"] = time.Since(start).Milliseconds()
 		turn.Answer = ans.Answer

@@ -260,3 +260,18 @@ func TestClarificationTextListsOptions(t *testing.T) {
 		t.Errorf("answer %q", answer)
 	}
 }
+
+// TestConversationsBySource: the page lists the conversations it began,
+// not every API script's.
+func TestConversationsBySource(t *testing.T) {
+	ts := newTestServer(t, "", 0, webOptions())
+	doJSON(t, "POST", ts.URL+"/api/v1/ask", `{"question":"上个月的销售额"}`)
+	c := dial(t, ts)
+	sendMsg(t, c, map[string]any{"type": "ask", "id": "a", "question": "今年各渠道的订单数"})
+	readUntil(t, c, "a", "done", "error")
+	_, all := doJSON(t, "GET", ts.URL+"/api/v1/conversations", "")
+	_, page := doJSON(t, "GET", ts.URL+"/api/v1/conversations?via=ws", "")
+	if n, m := len(all["conversations"].([]any)), len(page["conversations"].([]any)); n != 2 || m != 1 {
+		t.Errorf("all %d, page %d; want 2 and 1", n, m)
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -428,7 +429,7 @@ func (s *Server) ask(ctx context.Context, p *Principal, via string, req nlq.AskR
 		}
 		s.audit(entry, ans, err)
 	}()
-	req.Owner = p.UserID
+	req.Owner, req.Via = p.UserID, via
 	req.Scope, err = s.scope(ctx, p)
 	if err != nil {
 		return nil, err
@@ -596,6 +597,10 @@ func (s *Server) handleModel(c *gin.Context) {
 
 func (s *Server) handleConversations(c *gin.Context) {
 	list, err := s.store.Conversations(c.Request.Context(), principal(c).UserID, 200)
+	if via := c.Query("via"); via != "" && err == nil {
+		// The page lists its own conversations, not every script's.
+		list = slices.DeleteFunc(list, func(conv Conversation) bool { return conv.Via != via })
+	}
 	respondList(s, c, "conversations", list, err)
 }
 

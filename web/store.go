@@ -27,7 +27,9 @@ type Conversation struct {
 	ID    string `json:"id"`
 	Title string `json:"title"`
 	// Owner is the id of the user who asked; "" in open demo mode.
-	Owner   string     `json:"owner,omitempty"`
+	Owner string `json:"owner,omitempty"`
+	// Via is where the conversation began (ws for the page, rest for the API).
+	Via     string     `json:"via,omitempty"`
 	Created time.Time  `json:"created"`
 	Updated time.Time  `json:"updated"`
 	Turns   []nlq.Turn `json:"turns,omitempty"`
@@ -138,7 +140,7 @@ func (s *Store) Append(_ context.Context, owner, id string, t nlq.Turn) error {
 				return fmt.Errorf("conversation %q: %w", id, ErrNotFound)
 			}
 		} else {
-			c = Conversation{ID: id, Owner: owner, Title: title(t.Question), Created: t.At}
+			c = Conversation{ID: id, Owner: owner, Via: t.Via, Title: title(t.Question), Created: t.At}
 		}
 		c.Turns = append(c.Turns, t)
 		c.Updated = t.At

@@ -438,7 +438,7 @@ function whenText(iso) {
 }
 
 async function loadConversations() {
-  const res = await fetch("/api/v1/conversations");
+  const res = await fetch("/api/v1/conversations?via=ws");
   if (!res.ok) return;
   const data = await res.json();
   const ul = $("#conversations");
