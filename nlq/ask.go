@@ -301,6 +301,7 @@ func (e *Engine) Ask(ctx context.Context, req AskRequest, emit func(Event)) (*An
 	ans.Chart = &chart
 	emit(Event{"chart", chart})
 
+	ans.Notes = append(ans.Notes, leftOut(e.Model, res, tr.Lang)...)
 	var ext *Extremes
 	if res.Truncated {
 		// The row cap cut the table: what the answer says of the whole
@@ -508,4 +509,25 @@ func orderText(m *semantic.Model, q *semantic.Query, lang string) string {
 		}
 	}
 	return msg(lang, "按查询顺序", "in query order")
+}
+
+// leftOut names the empty groups a result does not show: a split by a
+// dimension whose NULL group has a name (非会员, 线上) and no row for it — the
+// metric does not count them (repurchase of guests) or a ranking left them
+// out.
+func leftOut(m *semantic.Model, res *semantic.Result, lang string) []string {
+	if len(res.Rows) == 0 || res.Truncated {
+		return nil
+	}
+	var out []string
+	for i, c := range res.Columns {
+		d := m.Dimension(c.Name)
+		if c.Role != semantic.RoleDimension || d == nil || d.NullLabel.In(lang) == "" {
+			continue
+		}
+		if !slices.ContainsFunc(res.Rows, func(r []any) bool { return r[i] == nil }) {
+			out = append(out, msg(lang, "结果不含"+d.NullLabel.Zh, d.NullLabel.En+" not included"))
+		}
+	}
+	return out
 }

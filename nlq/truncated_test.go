@@ -72,3 +72,29 @@ func TestTruncatedAnswer(t *testing.T) {
 		t.Errorf("the cut is not said: %q", note)
 	}
 }
+
+// TestLeftOutGroups: a split that shows no row for the dimension's named
+// empty group (非会员, 线上) says so; one that shows it says nothing.
+func TestLeftOutGroups(t *testing.T) {
+	m, err := datasets.RetailModel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := datasetstest.Open(t)
+	values, err := nlq.LoadValues(context.Background(), m, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &nlq.Engine{Model: m, Rules: nlq.NewRules(m, nlq.NewLexicon(m, values)), Runner: db,
+		Conversations: nlq.NewMemoryConversations(), AsOf: semantic.D(2025, 12, 31)}
+	for q, want := range map[string]bool{"今年各会员等级的复购率": true, "今年各会员等级的销售额": false, "销售额最高的5个城市": true} {
+		ans, err := e.Ask(context.Background(), nlq.AskRequest{Question: q}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		notes := strings.Join(ans.Notes, " ")
+		if got := strings.Contains(notes, "结果不含"); got != want {
+			t.Errorf("%s: notes %q, want a left-out note: %v", q, notes, want)
+		}
+	}
+}
