@@ -111,6 +111,22 @@ func TestChatPageInBrowser(t *testing.T) {
 	if when, _ := chromedp.Run(step, chromedp.Evaluate[string](`document.querySelector("#conversations li .when").textContent`)); len(when) < 5 {
 		t.Errorf("the history entry shows no time: %q", when)
 	}
+	// The same question asked in new conversations is one entry, counted.
+	for i := 0; i < 2; i++ {
+		err = chromedp.Do(step,
+			chromedp.Click(chromedp.CSS("#new-chat")),
+			chromedp.SendKeys(chromedp.CSS("#question"), "上个月各渠道的销售额"),
+			chromedp.Click(chromedp.CSS("#ask-button")),
+		)
+		if err != nil {
+			t.Fatal(err)
+		}
+		waitFor(`document.querySelectorAll(".msg.bot .chart canvas").length === 1`)
+	}
+	waitFor(`(document.querySelector("#conversations li .count") || {}).textContent === "×3"`)
+	if n, _ := chromedp.Run(step, chromedp.Evaluate[int](`[...document.querySelectorAll("#conversations li")].filter(li => li.textContent.startsWith("上个月各渠道的销售额")).length`)); n != 1 {
+		t.Errorf("three conversations with one title are %d entries", n)
+	}
 }
 
 // openBrowser starts headless Chromium on url and returns the context of

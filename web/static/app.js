@@ -443,8 +443,15 @@ async function loadConversations() {
   const data = await res.json();
   const ul = $("#conversations");
   ul.innerHTML = "";
+  // One entry per title: the latest conversation, with how many there are.
+  const seen = new Map();
   for (const c of data.conversations) {
+    if (seen.has(c.title)) { seen.get(c.title).n++; continue; }
+    seen.set(c.title, { c, n: 1 });
+  }
+  for (const { c, n } of seen.values()) {
     const li = el("li", c.id === state.conversationId ? "active" : "", c.title);
+    if (n > 1) li.appendChild(el("span", "count", "×" + n));
     li.appendChild(el("span", "when", whenText(c.updated)));
     li.onclick = () => openConversation(c.id);
     ul.appendChild(li);
