@@ -320,6 +320,12 @@ func (e *Engine) Ask(ctx context.Context, req AskRequest, emit func(Event)) (*An
 
 	t0 = time.Now()
 	ans.Answer = e.narrate(ctx, req.Question, tr, res, reading, ext, emit)
+	if a := req.Scope.access(); a.Restricted() && len(res.Rows) > 0 {
+		// The narrative says whose rows it speaks of.
+		scope := msg(tr.Lang, "（仅含"+a.Scope.Zh+"的数据）", " ("+a.Scope.En+" only)")
+		ans.Answer += scope
+		emit(Event{"answer_delta", scope})
+	}
 	lap("narrative", t0)
 	ans.Suggestions = e.suggest(tr.Query, tr.Lang, req.Scope)
 	return finish()

@@ -375,6 +375,9 @@ func TestUserAdminAPI(t *testing.T) {
 	if rows := fmt.Sprint(ans["rows"]); !strings.Contains(rows, "深圳万象城店") || strings.Contains(rows, "广州万象城店") {
 		t.Errorf("after the change the rows are %s", rows)
 	}
+	if answer := fmt.Sprint(ans["answer"]); !strings.HasSuffix(answer, "（仅含门店为深圳万象城店的数据）") {
+		t.Errorf("the narrative does not say whose rows it covers: %q", answer)
+	}
 	// A second token; revoking the first leaves the second working.
 	_, nt := doJSON(t, "POST", ts.URL+"/api/v1/users/zhou/tokens", `{"expires_in":"1h"}`, auth...)
 	second := nt["token"].(string)
