@@ -27,7 +27,7 @@ func openEngine(ctx context.Context, cfg *dataConfig, log *slog.Logger) (*nlq.En
 		return nil, nil, err
 	}
 	if cfg.DB == defaultDB && cfg.Model == "" {
-		if err := ensureDemoData(ctx, cfg.DB, log, cfg.onStep); err != nil {
+		if err := ensureDemoData(ctx, cfg.DB, cfg.Scale, log, cfg.onStep); err != nil {
 			return nil, nil, err
 		}
 	}

@@ -37,6 +37,8 @@ type dataConfig struct {
 	CacheMB int
 	// onStep, when set, is told each step of a first-start data generation.
 	onStep func(step string, done, total int)
+	// Scale is the scale of demo data generated on a first start.
+	Scale float64
 }
 
 // flags makes a command's flag set with the data flags registered.
@@ -54,6 +56,7 @@ func (c *dataConfig) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.MemoryLimit, "memory-limit", envOr("WENSHU_MEMORY_LIMIT", defaultMemoryLimit()),
 		"DuckDB memory limit, e.g. 4GB (env WENSHU_MEMORY_LIMIT; default 40% of this machine's memory)")
 	fs.IntVar(&c.Threads, "threads", runtime.NumCPU(), "DuckDB worker threads (default: every core)")
+	fs.Float64Var(&c.Scale, "scale", 1, "scale of the demo data generated on a first start (0.2 prepares in a few seconds; 1 ≈ 200k members)")
 	fs.IntVar(&c.CacheMB, "cache-mb", 256, "memory for cached query results, in MiB (0 turns the cache off)")
 	fs.BoolVar(&c.Materialize, "materialize", envOr("WENSHU_MATERIALIZE", "1") != "0",
 		"compute the model's SQL-defined tables (sessions) once at start instead of per question (env WENSHU_MATERIALIZE=0 turns it off)")
@@ -121,12 +124,15 @@ func generate(ctx context.Context, path string, scale float64, seed int64, memor
 }
 
 // ensureDemoData generates the demo database when the file is missing.
-func ensureDemoData(ctx context.Context, path string, log *slog.Logger, onStep func(string, int, int)) error {
+func ensureDemoData(ctx context.Context, path string, scale float64, log *slog.Logger, onStep func(string, int, int)) error {
 	if _, err := os.Stat(path); err == nil {
 		return nil
 	}
-	log.Info("demo data missing, generating it", "file", path)
-	return generate(ctx, path, 1, 42, defaultGenMemory, log, onStep)
+	if scale <= 0 {
+		scale = 1
+	}
+	log.Info("demo data missing, generating it", "file", path, "scale", scale)
+	return generate(ctx, path, scale, 42, defaultGenMemory, log, onStep)
 }
 
 // duckOptions are the engine options the flags chose.

@@ -51,7 +51,7 @@ func runQuery(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return printValidation(stdout, err)
 	}
 	if cfg.DB == defaultDB && cfg.Model == "" {
-		if err := ensureDemoData(ctx, cfg.DB, newLogger(stderr, slog.LevelInfo), nil); err != nil {
+		if err := ensureDemoData(ctx, cfg.DB, cfg.Scale, newLogger(stderr, slog.LevelInfo), nil); err != nil {
 			return err
 		}
 	}
