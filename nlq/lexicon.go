@@ -213,7 +213,7 @@ func oneOff(a, b []rune) bool {
 	diff := 0
 	for i := range a {
 		if a[i] != b[i] {
-			if !isCJK(b[i]) || i == 0 || i == len(a)-1 {
+			if !isCJK(b[i]) || i == 0 || i == len(a)-1 || particles[b[i]] {
 				return false
 			}
 			diff++
@@ -221,3 +221,8 @@ func oneOff(a, b []rune) bool {
 	}
 	return diff == 1
 }
+
+// particles are function characters a typo does not produce: 门的销售额 in
+// 厦门的销售额 is 厦门 + 的 + 销售额, not a misspelt 门店销售额.
+var particles = map[rune]bool{'的': true, '地': true, '得': true, '了': true, '和': true, '与': true, '及': true,
+	'或': true, '在': true, '是': true, '吗': true, '呢': true, '吧': true, '啊': true, '各': true, '每': true}
