@@ -89,7 +89,7 @@ func TestClientRefusesLoopback(t *testing.T) {
 		t.Fatalf("an allowed loopback webhook: %v", err)
 	}
 	res.Body.Close()
-	if _, err := open.Client(5*time.Second).Get(srv.URL + "/redirect"); err == nil || !strings.Contains(err.Error(), "redirect") {
+	if _, err := open.Client(5 * time.Second).Get(srv.URL + "/redirect"); err == nil || !strings.Contains(err.Error(), "redirect") {
 		t.Errorf("a redirect was followed: %v", err)
 	}
 }
