@@ -1,0 +1,208 @@
+package push
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/hashicorp/go-retryablehttp"
+)
+
+// Channel types.
+const (
+	ChannelFeishu   = "feishu"
+	ChannelDingTalk = "dingtalk"
+	ChannelWeCom    = "wecom"
+	ChannelSlack    = "slack"
+	ChannelEmail    = "email"
+	ChannelWebhook  = "webhook"
+)
+
+// Channel is where a report goes. Secret signs the request (Feishu,
+// DingTalk); To is the addressee of an email.
+type Channel struct {
+	Type   string `json:"type"`
+	URL    string `json:"url,omitempty"`
+	Secret string `json:"secret,omitempty"`
+	To     string `json:"to,omitempty"`
+}
+
+// ErrPermanent marks a failure no retry can mend (a bad signature, a
+// refused address, an unknown channel).
+var ErrPermanent = errors.New("permanent delivery failure")
+
+// Sender posts reports to channels: the platform's format and signature,
+// retries with backoff and jitter for what can succeed later (HTTP 5xx and
+// 429, and the platforms' rate-limit codes), none for the rest.
+type Sender struct {
+	// Client dials the webhooks (Guard.Client).
+	Client *http.Client
+	// Now is the clock signatures use (time.Now when nil).
+	Now func() time.Time
+	// Retries after the first attempt (default 3) and the backoff bounds.
+	Retries          int
+	WaitMin, WaitMax time.Duration
+	Logger           *slog.Logger
+}
+
+// rateLimitCodes are the platforms' "too many requests" answers, sent with
+// HTTP 200: Feishu 11232, DingTalk 130101, WeCom 45009.
+var rateLimitCodes = map[int]bool{11232: true, 130101: true, 45009: true}
+
+// platformReply is the body the IM platforms answer with.
+type platformReply struct {
+	Code    *int   `json:"code"`    // Feishu
+	Msg     string `json:"msg"`     // Feishu
+	ErrCode *int   `json:"errcode"` // DingTalk, WeCom
+	ErrMsg  string `json:"errmsg"`
+}
+
+func (p platformReply) code() (int, string) {
+	switch {
+	case p.Code != nil:
+		return *p.Code, p.Msg
+	case p.ErrCode != nil:
+		return *p.ErrCode, p.ErrMsg
+	}
+	return 0, ""
+}
+
+// Send delivers one report to one channel; attempts is how many requests
+// were made. A returned error wraps ErrPermanent when retrying is useless.
+func (s *Sender) Send(ctx context.Context, ch Channel, r Report) (attempts int, err error) {
+	now := time.Now
+	if s.Now != nil {
+		now = s.Now
+	}
+	url := ch.URL
+	var bodies [][]byte
+	switch ch.Type {
+	case ChannelFeishu:
+		b, err := FeishuBody(r, ch.Secret, now().Unix())
+		if err != nil {
+			return 0, err
+		}
+		bodies = [][]byte{b}
+	case ChannelDingTalk:
+		b, err := DingTalkBody(r)
+		if err != nil {
+			return 0, err
+		}
+		if ch.Secret != "" {
+			if url, err = DingTalkURL(ch.URL, ch.Secret, now().UnixMilli()); err != nil {
+				return 0, fmt.Errorf("%w: %v", ErrPermanent, err)
+			}
+		}
+		bodies = [][]byte{b}
+	case ChannelWeCom:
+		if bodies, err = WeComBodies(r); err != nil {
+			return 0, err
+		}
+	case ChannelSlack:
+		b, err := SlackBody(r)
+		if err != nil {
+			return 0, err
+		}
+		bodies = [][]byte{b}
+	case ChannelWebhook:
+		b, err := WebhookBody(r)
+		if err != nil {
+			return 0, err
+		}
+		bodies = [][]byte{b}
+	default:
+		return 0, fmt.Errorf("%w: channel type %q is not sent by this sender", ErrPermanent, ch.Type)
+	}
+	for _, body := range bodies {
+		n, err := s.post(ctx, url, body)
+		attempts += n
+		if err != nil {
+			return attempts, err
+		}
+	}
+	return attempts, nil
+}
+
+// post sends one body with retries and reads the platform's verdict.
+func (s *Sender) post(ctx context.Context, url string, body []byte) (int, error) {
+	rc := retryablehttp.NewClient()
+	rc.HTTPClient = s.Client
+	rc.RetryMax = s.Retries
+	if rc.RetryMax == 0 {
+		rc.RetryMax = 3
+	}
+	rc.RetryWaitMin, rc.RetryWaitMax = s.WaitMin, s.WaitMax
+	if rc.RetryWaitMin == 0 {
+		rc.RetryWaitMin, rc.RetryWaitMax = 500*time.Millisecond, 10*time.Second
+	}
+	rc.Backoff = retryablehttp.LinearJitterBackoff
+	rc.Logger = nil
+	attempts := 0
+	var verdict error
+	rc.CheckRetry = func(ctx context.Context, resp *http.Response, err error) (bool, error) {
+		attempts++
+		if ctx.Err() != nil {
+			return false, ctx.Err()
+		}
+		if err != nil {
+			verdict = err
+			if errors.Is(err, ErrForbiddenAddress) {
+				verdict = fmt.Errorf("%w: %v", ErrPermanent, err)
+				return false, nil
+			}
+			return true, nil // a network error may pass
+		}
+		data, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+		resp.Body = io.NopCloser(bytes.NewReader(data))
+		switch {
+		case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500:
+			verdict = fmt.Errorf("HTTP %d: %.200s", resp.StatusCode, data)
+			return true, nil
+		case resp.StatusCode >= 300:
+			verdict = fmt.Errorf("%w: HTTP %d: %.200s", ErrPermanent, resp.StatusCode, data)
+			return false, nil
+		}
+		var reply platformReply
+		if json.Unmarshal(data, &reply) == nil {
+			if code, msg := reply.code(); code != 0 {
+				if rateLimitCodes[code] {
+					verdict = fmt.Errorf("rate limited (code %d): %s", code, msg)
+					return true, nil
+				}
+				verdict = fmt.Errorf("%w: code %d: %s", ErrPermanent, code, msg)
+				return false, nil
+			}
+		}
+		verdict = nil
+		return false, nil
+	}
+	rc.ErrorHandler = func(resp *http.Response, err error, _ int) (*http.Response, error) {
+		if resp != nil {
+			resp.Body.Close()
+		}
+		if verdict == nil {
+			verdict = err
+		}
+		return nil, verdict
+	}
+	req, err := retryablehttp.NewRequestWithContext(ctx, http.MethodPost, url, body)
+	if err != nil {
+		return 0, fmt.Errorf("%w: %v", ErrPermanent, err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := rc.Do(req)
+	if err != nil {
+		if verdict != nil {
+			return attempts, verdict
+		}
+		return attempts, err
+	}
+	resp.Body.Close()
+	return attempts, verdict
+}
