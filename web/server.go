@@ -23,6 +23,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/wenshu-bi/wenshu/nlq"
+	"github.com/wenshu-bi/wenshu/push"
 	"github.com/wenshu-bi/wenshu/semantic"
 	"github.com/wenshu-bi/wenshu/semantic/duckdb"
 )
@@ -62,6 +63,11 @@ type Options struct {
 	// FrameAncestors are the origins that may embed the page in a frame
 	// (CSP frame-ancestors; IM workbenches); empty means 'self' only.
 	FrameAncestors []string
+	// PushAllowHosts lets webhooks reach these private hosts or CIDRs
+	// (WENSHU_PUSH_ALLOW_HOSTS); link-local addresses stay refused.
+	PushAllowHosts string
+	// Now is the clock of schedules (time.Now when nil; tests set it).
+	Now func() time.Time
 	// ReadTimeout bounds reading a whole request (default 30 s: a client
 	// trickling its body is cut off); WriteTimeout bounds writing a REST
 	// answer (default AskTimeout + 15 s). Websockets are not bound by them.
@@ -87,6 +93,8 @@ type Server struct {
 	loginLimiters *limiters
 	upgrader      websocket.Upgrader
 	translators   string
+	pushGuard     *push.Guard
+	sender        *push.Sender
 
 	// ctx ends when the server shuts down: websocket asks stop with it.
 	ctx    context.Context
@@ -127,6 +135,13 @@ func NewServer(engine *nlq.Engine, store *Store, log *slog.Logger, opts Options)
 		scopes: map[string]*nlq.Scope{}, limiters: newLimiters(opts.RateLimit, opts.RateBurst),
 		loginLimiters: newLimiters(10.0/60, 10)}
 	s.upgrader = websocket.Upgrader{ReadBufferSize: 4096, WriteBufferSize: 4096, CheckOrigin: s.allowedOrigin}
+	guard, err := push.NewGuard(opts.PushAllowHosts)
+	if err != nil {
+		log.Error("WENSHU_PUSH_ALLOW_HOSTS ignored", "err", err)
+		guard, _ = push.NewGuard("")
+	}
+	s.pushGuard = guard
+	s.sender = &push.Sender{Client: guard.Client(30 * time.Second), Now: opts.Now, Logger: log}
 	s.RefreshUsers(ctx)
 	if engine.LLM != nil {
 		observe := engine.LLM.OnCall
@@ -176,6 +191,13 @@ func (s *Server) Handler() http.Handler {
 	admin.DELETE("/users/:name/tokens/:token", s.handleRevokeToken)
 	admin.GET("/audit", s.handleAudit)
 	api.GET("/ws", s.handleWS)
+	api.POST("/subscriptions", s.handleAddSubscription)
+	api.GET("/subscriptions", s.handleSubscriptions)
+	api.GET("/subscriptions/:id", s.handleSubscription)
+	api.PATCH("/subscriptions/:id", s.handlePatchSubscription)
+	api.DELETE("/subscriptions/:id", s.handleDeleteSubscription)
+	api.POST("/subscriptions/:id/run", s.handleRunSubscription)
+	api.GET("/subscriptions/:id/runs", s.handleSubscriptionRuns)
 	static, _ := fs.Sub(staticFiles, "static")
 	r.NoRoute(func(c *gin.Context) {
 		if strings.HasPrefix(c.Request.URL.Path, "/api/") {

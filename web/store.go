@@ -46,7 +46,7 @@ func OpenStore(path string) (*Store, error) {
 		return nil, fmt.Errorf("open metadata store %s: %w", path, err)
 	}
 	s := &Store{db: db}
-	if err := s.ensureBuckets(); err != nil {
+	if err := errors.Join(s.ensureBuckets(), s.ensurePushBuckets()); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open metadata store %s: %w", path, err)
 	}

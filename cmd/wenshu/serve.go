@@ -73,7 +73,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	webOpts := web.Options{TranslatorNote: "rules", AdminToken: *adminToken,
 		PublicOrigins: origins, FrameAncestors: strings.Fields(*frameAncestors), RateLimit: *rateLimit, RateBurst: *rateBurst, MetricsToken: *metricsToken,
-		SecureCookies: strings.HasPrefix(strings.ToLower(*publicURL), "https://")}
+		SecureCookies: strings.HasPrefix(strings.ToLower(*publicURL), "https://"), PushAllowHosts: os.Getenv("WENSHU_PUSH_ALLOW_HOSTS")}
 
 	// Listen at once: while the data is prepared, the page shows progress
 	// and /healthz says 503 "preparing".
@@ -125,6 +125,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	webOpts.TranslatorNote, webOpts.Examples = note, examples
 	srv := web.NewServer(engine, store, log, webOpts)
 	swap.Set(srv.Handler())
+	// Subscriptions due are claimed and sent every 30 s (a tick runs once).
+	srv.StartScheduler(ctx, 30*time.Second)
 	fmt.Fprintf(stdout, "Wenshu is serving %s on %s (data %s, as of %s)\n", engine.Model.Name, url, cfg.DB, engine.AsOf)
 	select {
 	case err := <-errc:

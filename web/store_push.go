@@ -1,0 +1,125 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/wenshu-bi/wenshu/push"
+)
+
+var (
+	bucketSubscriptions = []byte("subscriptions") // id → push.Subscription
+	bucketRuns          = []byte("runs")          // subscription id + "/" + run id → push.Run
+	bucketClaims        = []byte("claims")        // job@tick → claimed at
+)
+
+func (s *Store) ensurePushBuckets() error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		for _, b := range [][]byte{bucketSubscriptions, bucketRuns, bucketClaims} {
+			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// PutSubscription stores a subscription.
+func (s *Store) PutSubscription(_ context.Context, sub push.Subscription) error {
+	return s.db.Update(func(tx *bolt.Tx) error { return putJSON(tx.Bucket(bucketSubscriptions), []byte(sub.ID), sub) })
+}
+
+// Subscription returns one subscription.
+func (s *Store) Subscription(_ context.Context, id string) (*push.Subscription, error) {
+	var sub push.Subscription
+	err := s.db.View(func(tx *bolt.Tx) error { return getJSON(tx.Bucket(bucketSubscriptions), []byte(id), &sub) })
+	if err != nil {
+		return nil, fmt.Errorf("subscription %q: %w", id, err)
+	}
+	return &sub, nil
+}
+
+// Subscriptions lists every subscription, oldest first.
+func (s *Store) Subscriptions(_ context.Context) ([]push.Subscription, error) {
+	var out []push.Subscription
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketSubscriptions).ForEach(func(_, v []byte) error {
+			var sub push.Subscription
+			if err := json.Unmarshal(v, &sub); err != nil {
+				return err
+			}
+			out = append(out, sub)
+			return nil
+		})
+	})
+	sort.Slice(out, func(i, j int) bool { return out[i].Created.Before(out[j].Created) })
+	return out, err
+}
+
+// DeleteSubscription removes a subscription and its runs.
+func (s *Store) DeleteSubscription(_ context.Context, id string) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketSubscriptions)
+		if b.Get([]byte(id)) == nil {
+			return fmt.Errorf("subscription %q: %w", id, ErrNotFound)
+		}
+		runs := tx.Bucket(bucketRuns).Cursor()
+		prefix := []byte(id + "/")
+		for k, _ := runs.Seek(prefix); k != nil && len(k) >= len(prefix) && string(k[:len(prefix)]) == string(prefix); k, _ = runs.Seek(prefix) {
+			if err := runs.Delete(); err != nil {
+				return err
+			}
+		}
+		return b.Delete([]byte(id))
+	})
+}
+
+// Claim implements push.Claims: one transaction takes (job, tick) or finds
+// it taken, so a tick runs once across restarts and schedulers.
+func (s *Store) Claim(_ context.Context, job string, tick time.Time) (bool, error) {
+	claimed := false
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketClaims)
+		k := []byte(job + "@" + tick.UTC().Format(time.RFC3339))
+		if b.Get(k) != nil {
+			return nil
+		}
+		claimed = true
+		return b.Put(k, []byte(time.Now().UTC().Format(time.RFC3339)))
+	})
+	return claimed, err
+}
+
+// PutRun stores a run (created when claimed, updated as channels are sent).
+func (s *Store) PutRun(_ context.Context, r push.Run) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		return putJSON(tx.Bucket(bucketRuns), []byte(r.Subscription+"/"+r.ID), r)
+	})
+}
+
+// Runs returns a subscription's runs, newest first, at most limit.
+func (s *Store) Runs(_ context.Context, subID string, limit int) ([]push.Run, error) {
+	var out []push.Run
+	err := s.db.View(func(tx *bolt.Tx) error {
+		prefix := []byte(subID + "/")
+		c := tx.Bucket(bucketRuns).Cursor()
+		for k, v := c.Seek(prefix); k != nil && len(k) >= len(prefix) && string(k[:len(prefix)]) == string(prefix); k, v = c.Next() {
+			var r push.Run
+			if err := json.Unmarshal(v, &r); err != nil {
+				return err
+			}
+			out = append(out, r)
+		}
+		return nil
+	})
+	sort.Slice(out, func(i, j int) bool { return out[i].Started.After(out[j].Started) })
+	if len(out) > limit {
+		out = out[:limit]
+	}
+	return out, err
+}

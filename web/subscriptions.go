@@ -1,0 +1,356 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/wenshu-bi/wenshu/identity"
+	"github.com/wenshu-bi/wenshu/nlq"
+	"github.com/wenshu-bi/wenshu/push"
+	"github.com/wenshu-bi/wenshu/semantic"
+)
+
+// Subscriptions (数据追人): a saved question sent on a schedule to channels,
+// as its owner — the owner's access rules apply at every send, and
+// relative time (上周) is resolved at the send.
+
+type subscriptionBody struct {
+	Question string         `json:"question"`
+	Schedule string         `json:"schedule"`
+	Timezone string         `json:"timezone"`
+	Channels []push.Channel `json:"channels"`
+	Paused   *bool          `json:"paused"`
+}
+
+// checkSubscription refuses at creation what would fail at 9 am: a bad
+// cron, an unknown channel, a refused webhook address, a question that
+// does not translate or asks what the owner may not see.
+func (s *Server) checkSubscription(ctx context.Context, p *Principal, b *subscriptionBody) error {
+	bad := func(format string, args ...any) error {
+		return &apiError{Code: "bad_request", Message: fmt.Sprintf(format, args...)}
+	}
+	b.Question = strings.TrimSpace(b.Question)
+	if b.Question == "" {
+		return bad("a subscription needs a question")
+	}
+	if b.Timezone == "" {
+		b.Timezone = push.DefaultTimezone
+	}
+	if _, err := push.ParseSchedule(b.Schedule, b.Timezone); err != nil {
+		return bad("%v", err)
+	}
+	if len(b.Channels) == 0 || len(b.Channels) > 10 {
+		return bad("a subscription needs 1 to 10 channels")
+	}
+	for i, ch := range b.Channels {
+		switch ch.Type {
+		case push.ChannelFeishu, push.ChannelDingTalk, push.ChannelWeCom, push.ChannelSlack, push.ChannelWebhook:
+		case push.ChannelEmail:
+			return bad("channels[%d]: email is not available yet", i)
+		default:
+			return bad("channels[%d]: unknown type %q (want feishu, dingtalk, wecom, slack or webhook)", i, ch.Type)
+		}
+		if err := s.pushGuard.CheckURL(ctx, ch.URL); err != nil {
+			return bad("channels[%d]: %v", i, err)
+		}
+	}
+	scope, err := s.scope(ctx, p)
+	if err != nil {
+		return err
+	}
+	tr := s.engine.Rules.Translate(b.Question, nil, s.engine.AsOf)
+	switch {
+	case tr.Refusal != nil:
+		return bad("the question cannot be answered: %s", tr.Refusal.Message)
+	case tr.Query == nil:
+		msg := "the question does not translate"
+		if tr.Clarify != nil {
+			msg += ": " + tr.Clarify.Text()
+		}
+		return bad("%s", msg)
+	}
+	if _, serr := scope.Check(s.engine.Model, tr.Query, tr.Lang); serr != nil {
+		return serr
+	}
+	if _, err := semantic.Compile(s.engine.Model, tr.Query, s.engine.CompileOptions(s.engine.AsOf, scope)); err != nil {
+		return err
+	}
+	return nil
+}
+
+func (s *Server) handleAddSubscription(c *gin.Context) {
+	p := principal(c)
+	var body subscriptionBody
+	if err := s.decode(c, &body); err != nil {
+		s.fail(c, err)
+		return
+	}
+	if err := s.checkSubscription(c.Request.Context(), p, &body); err != nil {
+		s.fail(c, err)
+		return
+	}
+	sub := push.Subscription{ID: identity.NewID(8), Owner: p.UserID, OwnerName: p.Name, Question: body.Question,
+		Schedule: body.Schedule, Timezone: body.Timezone, Channels: body.Channels, Created: s.now().UTC()}
+	if body.Paused != nil {
+		sub.Paused = *body.Paused
+	}
+	if err := s.store.PutSubscription(c.Request.Context(), sub); err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusCreated, sub.Public())
+}
+
+// ownSubscription loads the subscription of the path for its owner or an admin.
+func (s *Server) ownSubscription(c *gin.Context) *push.Subscription {
+	p := principal(c)
+	sub, err := s.store.Subscription(c.Request.Context(), c.Param("id"))
+	if err == nil && sub.Owner != p.UserID && !p.Admin {
+		err = fmt.Errorf("subscription %q: %w", c.Param("id"), ErrNotFound)
+	}
+	if err != nil {
+		s.fail(c, err)
+		return nil
+	}
+	return sub
+}
+
+func (s *Server) handleSubscriptions(c *gin.Context) {
+	p := principal(c)
+	all, err := s.store.Subscriptions(c.Request.Context())
+	var out []push.Subscription
+	for _, sub := range all {
+		if sub.Owner == p.UserID || p.Admin {
+			out = append(out, sub.Public())
+		}
+	}
+	respondList(s, c, "subscriptions", out, err)
+}
+
+func (s *Server) handleSubscription(c *gin.Context) {
+	if sub := s.ownSubscription(c); sub != nil {
+		c.JSON(http.StatusOK, sub.Public())
+	}
+}
+
+func (s *Server) handlePatchSubscription(c *gin.Context) {
+	sub := s.ownSubscription(c)
+	if sub == nil {
+		return
+	}
+	body := subscriptionBody{Question: sub.Question, Schedule: sub.Schedule, Timezone: sub.Timezone, Channels: sub.Channels}
+	if err := s.decode(c, &body); err != nil {
+		s.fail(c, err)
+		return
+	}
+	// Channels sent back with the "set" placeholder keep their secret.
+	for i := range body.Channels {
+		if body.Channels[i].Secret == "set" && i < len(sub.Channels) {
+			body.Channels[i].Secret = sub.Channels[i].Secret
+		}
+	}
+	if err := s.checkSubscription(c.Request.Context(), principal(c), &body); err != nil {
+		s.fail(c, err)
+		return
+	}
+	sub.Question, sub.Schedule, sub.Timezone, sub.Channels = body.Question, body.Schedule, body.Timezone, body.Channels
+	if body.Paused != nil {
+		sub.Paused = *body.Paused
+	}
+	if err := s.store.PutSubscription(c.Request.Context(), *sub); err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, sub.Public())
+}
+
+func (s *Server) handleDeleteSubscription(c *gin.Context) {
+	sub := s.ownSubscription(c)
+	if sub == nil {
+		return
+	}
+	if err := s.store.DeleteSubscription(c.Request.Context(), sub.ID); err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.Status(http.StatusNoContent)
+}
+
+func (s *Server) handleRunSubscription(c *gin.Context) {
+	sub := s.ownSubscription(c)
+	if sub == nil {
+		return
+	}
+	run := s.runSubscription(c.Request.Context(), *sub, s.now().UTC(), "manual")
+	c.JSON(http.StatusOK, run)
+}
+
+func (s *Server) handleSubscriptionRuns(c *gin.Context) {
+	sub := s.ownSubscription(c)
+	if sub == nil {
+		return
+	}
+	runs, err := s.store.Runs(c.Request.Context(), sub.ID, 100)
+	respondList(s, c, "runs", runs, err)
+}
+
+func (s *Server) now() time.Time {
+	if s.opts.Now != nil {
+		return s.opts.Now()
+	}
+	return time.Now()
+}
+
+// runSubscription asks the question as the owner and sends the answer to
+// every channel, recording the run before anything is sent and each
+// delivery as it ends.
+func (s *Server) runSubscription(ctx context.Context, sub push.Subscription, scheduled time.Time, trigger string) push.Run {
+	run := push.Run{ID: fmt.Sprintf("%d-%s", scheduled.Unix(), identity.NewID(3)), Subscription: sub.ID, Scheduled: scheduled,
+		Trigger: trigger, Started: s.now().UTC(), State: push.RunRunning}
+	for i, ch := range sub.Channels {
+		run.Deliveries = append(run.Deliveries, push.Delivery{Channel: i, Type: ch.Type, State: push.DeliveryPending})
+	}
+	save := func() {
+		if err := s.store.PutRun(context.WithoutCancel(ctx), run); err != nil {
+			s.log.Error("save push run", "subscription", sub.ID, "err", err)
+		}
+	}
+	save()
+	report, err := s.reportFor(ctx, sub)
+	if err != nil {
+		run.State, run.Error, run.Finished = push.RunFailed, toAPIError(err).Message, s.now().UTC()
+		save()
+		return run
+	}
+	run.Answer, run.Rows = report.Narrative, len(report.Lines)
+	failed := false
+	for i, ch := range sub.Channels {
+		n, err := s.sender.Send(ctx, ch, report)
+		d := &run.Deliveries[i]
+		d.Attempts, d.At = n, s.now().UTC()
+		if err != nil {
+			d.State, d.Error, failed = push.DeliveryFailed, err.Error(), true
+			s.log.Warn("push delivery failed", "subscription", sub.ID, "channel", ch.Type, "attempts", n, "err", err)
+		} else {
+			d.State = push.DeliverySent
+		}
+		save()
+	}
+	run.State, run.Finished = push.RunDone, s.now().UTC()
+	if failed {
+		run.State = push.RunFailed
+	}
+	save()
+	return run
+}
+
+// reportFor answers a subscription's question as its owner, now.
+func (s *Server) reportFor(ctx context.Context, sub push.Subscription) (push.Report, error) {
+	p, err := s.userPrincipal(ctx, sub.Owner)
+	if sub.Owner == "" {
+		p, err = &Principal{Name: sub.OwnerName, Role: semantic.RoleAdmin, Admin: true}, nil
+	}
+	if err != nil {
+		return push.Report{}, err
+	}
+	scope, err := s.scope(ctx, p)
+	if err != nil {
+		return push.Report{}, err
+	}
+	ans, err := s.engine.Ask(ctx, nlq.AskRequest{Question: sub.Question, Owner: p.UserID, Scope: scope, Via: "push"}, nil)
+	if err != nil {
+		return push.Report{}, err
+	}
+	if ans.Clarification != nil || ans.Refusal != nil {
+		return push.Report{}, errors.New(ans.Answer)
+	}
+	r := push.Report{Title: sub.Question, Narrative: ans.Answer}
+	if ans.Reading != nil {
+		r.Reading = ans.Reading.Text
+	}
+	for i, row := range ans.Rows {
+		if i == 10 {
+			r.Lines = append(r.Lines, fmt.Sprintf("… %d more", len(ans.Rows)-10))
+			break
+		}
+		var parts []string
+		for j, c := range ans.Columns {
+			switch c.Role {
+			case semantic.RoleTime:
+				parts = append(parts, nlq.BucketLabel(c.Name, row[j], ans.Lang))
+			case semantic.RoleDimension:
+				if d := s.engine.Model.Dimension(c.Name); d != nil {
+					parts = append(parts, d.ValueLabel(row[j], ans.Lang))
+				}
+			default:
+				parts = append(parts, c.Label+" "+nlq.FormatCompact(row[j], c.Unit, ans.Lang))
+			}
+		}
+		r.Lines = append(r.Lines, strings.Join(parts, " · "))
+	}
+	if len(s.opts.PublicOrigins) > 0 {
+		r.Link = s.opts.PublicOrigins[0] + "/?q=" + url.QueryEscape(sub.Question)
+	}
+	return r, nil
+}
+
+// TickSchedules runs, once each, the subscriptions due at now (claimed in
+// the store, so a tick runs once across restarts). The server calls it
+// every StartScheduler interval; tests call it with a fake time.
+func (s *Server) TickSchedules(ctx context.Context, now time.Time) error {
+	subs, err := s.store.Subscriptions(ctx)
+	if err != nil {
+		return err
+	}
+	byID := map[string]push.Subscription{}
+	var jobs []push.Job
+	for _, sub := range subs {
+		sched, err := push.ParseSchedule(sub.Schedule, sub.Timezone)
+		if err != nil || sub.Paused {
+			continue
+		}
+		since := sub.Created
+		if sub.LastTick.After(since) {
+			since = sub.LastTick
+		}
+		byID[sub.ID] = sub
+		jobs = append(jobs, push.Job{ID: sub.ID, Schedule: sched, Since: since})
+	}
+	due, err := push.Due(ctx, s.store, jobs, now)
+	for _, d := range due {
+		sub := byID[d.Job]
+		sub.LastTick = d.Scheduled
+		if err := s.store.PutSubscription(ctx, sub); err != nil {
+			s.log.Error("save subscription tick", "subscription", sub.ID, "err", err)
+		}
+		s.runSubscription(ctx, sub, d.Scheduled, "schedule")
+	}
+	return err
+}
+
+// StartScheduler ticks the schedules every interval until ctx ends.
+func (s *Server) StartScheduler(ctx context.Context, interval time.Duration) {
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				if err := s.TickSchedules(ctx, s.now()); err != nil {
+					s.log.Error("push schedule tick", "err", err)
+				}
+			}
+		}
+	}()
+}

@@ -1,0 +1,109 @@
+package web_test
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// TestSubscriptions: a subscription is checked at creation, sends now on
+// request as its owner, runs once for a scheduled tick however often the
+// scheduler looks, and never shows its secret.
+func TestSubscriptions(t *testing.T) {
+	var mu sync.Mutex
+	clock := time.Unix(1700000000, 0)
+	var hooks []map[string]any
+	var feishu []map[string]any
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		data, _ := io.ReadAll(r.Body)
+		var m map[string]any
+		json.Unmarshal(data, &m)
+		mu.Lock()
+		hooks = append(hooks, m)
+		mu.Unlock()
+	}))
+	defer hook.Close()
+	lark := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		data, _ := io.ReadAll(r.Body)
+		var m map[string]any
+		json.Unmarshal(data, &m)
+		mu.Lock()
+		feishu = append(feishu, m)
+		mu.Unlock()
+		w.Write([]byte(`{"code":0,"msg":"success"}`))
+	}))
+	defer lark.Close()
+	opts := webOptions()
+	opts.PushAllowHosts = "127.0.0.0/8"
+	opts.Now = func() time.Time { mu.Lock(); defer mu.Unlock(); return clock }
+	ts := newTestServer(t, "", 0, opts)
+	south := addStoredUser(t, ts, "south", "region_manager", map[string]string{"region": "华南"}, 0)
+	other := addStoredUser(t, ts, "other", "hq", nil, 0)
+	auth := []string{"Authorization", "Bearer " + south}
+	channels := `[{"type":"webhook","url":"` + hook.URL + `/h"},{"type":"feishu","url":"` + lark.URL + `/bot","secret":"SECabc123"}]`
+	for body, want := range map[string]string{
+		`{"question":"上周各渠道的销售额","schedule":"0 9 * *","channels":` + channels + `}`:                            "5 fields",
+		`{"question":"上周各渠道的销售额","schedule":"0 9 * * 1","channels":[{"type":"fax","url":"` + hook.URL + `"}]}`: "unknown type",
+		`{"question":"你好","schedule":"0 9 * * 1","channels":` + channels + `}`:                                 "cannot be answered",
+		`{"question":"上周的转化率","schedule":"0 9 * * 1","channels":` + channels + `}`:                             "not available to the role",
+		`{"question":"上周华东的销售额","schedule":"0 9 * * 1","channels":` + channels + `}`:                           "华东",
+		`{"question":"上周各渠道的销售额","schedule":"0 9 * * 1","channels":[]}`:                                        "1 to 10 channels",
+	} {
+		code, res := doJSON(t, "POST", ts.URL+"/api/v1/subscriptions", body, auth...)
+		if code < 400 || !strings.Contains(fmt_(res), want) {
+			t.Errorf("%s: %d %v, want an error about %q", body, code, res, want)
+		}
+	}
+	code, sub := doJSON(t, "POST", ts.URL+"/api/v1/subscriptions", `{"question":"上周各渠道的销售额","schedule":"0 9 * * 1","channels":`+channels+`}`, auth...)
+	if code != 201 || sub["timezone"] != "Asia/Shanghai" || strings.Contains(fmt_(sub), "SECabc123") {
+		t.Fatalf("create: %d %v", code, sub)
+	}
+	id := sub["id"].(string)
+	if code, _ := doJSON(t, "GET", ts.URL+"/api/v1/subscriptions/"+id, "", "Authorization", "Bearer "+other); code != 404 {
+		t.Errorf("another user reads the subscription: %d", code)
+	}
+
+	// Send now: both channels get the owner's (华南's) numbers.
+	code, run := doJSON(t, "POST", ts.URL+"/api/v1/subscriptions/"+id+"/run", "", auth...)
+	if code != 200 || run["state"] != "done" {
+		t.Fatalf("run now: %d %v", code, run)
+	}
+	mu.Lock()
+	if len(hooks) != 1 || len(feishu) != 1 {
+		t.Fatalf("deliveries: webhook %d, feishu %d", len(hooks), len(feishu))
+	}
+	if hooks[0]["title"] != "上周各渠道的销售额" || !strings.Contains(fmt_(hooks[0]), "门店") || strings.Contains(fmt_(hooks[0]), "天猫") {
+		t.Errorf("webhook body (a region manager sees only stores) %v", hooks[0])
+	}
+	if feishu[0]["timestamp"] != "1700000000" || feishu[0]["sign"] != "UqhI0v4zAkSwI4hNYBuHQvnrAqshA0UaeBGHCUMPX70=" {
+		t.Errorf("Feishu signature %v %v", feishu[0]["timestamp"], feishu[0]["sign"])
+	}
+	// The next Monday 09:00 in Shanghai, looked at by three ticks: one run.
+	clock = time.Date(2023, 11, 20, 1, 0, 30, 0, time.UTC)
+	mu.Unlock()
+	for i := 0; i < 3; i++ {
+		if err := ts.srv.TickSchedules(t.Context(), opts.Now()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mu.Lock()
+	if len(hooks) != 2 {
+		t.Errorf("after the Monday tick the webhook got %d sends, want 2 (the manual and one scheduled)", len(hooks))
+	}
+	mu.Unlock()
+	_, runs := doJSON(t, "GET", ts.URL+"/api/v1/subscriptions/"+id+"/runs", "", auth...)
+	list, _ := runs["runs"].([]any)
+	if len(list) != 2 || list[0].(map[string]any)["trigger"] != "schedule" {
+		t.Errorf("runs %v", runs)
+	}
+	if code, _ := doJSON(t, "DELETE", ts.URL+"/api/v1/subscriptions/"+id, "", auth...); code != 204 {
+		t.Errorf("delete: %d", code)
+	}
+}
+
+func fmt_(v any) string { b, _ := json.Marshal(v); return string(b) }
