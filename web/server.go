@@ -198,6 +198,12 @@ func (s *Server) Handler() http.Handler {
 	api.DELETE("/subscriptions/:id", s.handleDeleteSubscription)
 	api.POST("/subscriptions/:id/run", s.handleRunSubscription)
 	api.GET("/subscriptions/:id/runs", s.handleSubscriptionRuns)
+	api.POST("/alerts", s.handleAddAlert)
+	api.GET("/alerts", s.handleAlerts)
+	api.GET("/alerts/:id", s.handleAlert)
+	api.DELETE("/alerts/:id", s.handleDeleteAlert)
+	api.GET("/alerts/:id/runs", s.handleAlertRuns)
+	api.POST("/alerts/:id/evaluate", s.handleEvaluateAlert)
 	static, _ := fs.Sub(staticFiles, "static")
 	r.NoRoute(func(c *gin.Context) {
 		if strings.HasPrefix(c.Request.URL.Path, "/api/") {

@@ -123,3 +123,64 @@ func (s *Store) Runs(_ context.Context, subID string, limit int) ([]push.Run, er
 	}
 	return out, err
 }
+
+var bucketAlerts = []byte("alerts") // id → push.Alert
+
+// PutAlert stores an alert with its state.
+func (s *Store) PutAlert(_ context.Context, a push.Alert) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		b, err := tx.CreateBucketIfNotExists(bucketAlerts)
+		if err != nil {
+			return err
+		}
+		return putJSON(b, []byte(a.ID), a)
+	})
+}
+
+// Alert returns one alert.
+func (s *Store) Alert(_ context.Context, id string) (*push.Alert, error) {
+	var a push.Alert
+	err := s.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketAlerts)
+		if b == nil {
+			return ErrNotFound
+		}
+		return getJSON(b, []byte(id), &a)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("alert %q: %w", id, err)
+	}
+	return &a, nil
+}
+
+// Alerts lists every alert, oldest first.
+func (s *Store) Alerts(_ context.Context) ([]push.Alert, error) {
+	var out []push.Alert
+	err := s.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketAlerts)
+		if b == nil {
+			return nil
+		}
+		return b.ForEach(func(_, v []byte) error {
+			var a push.Alert
+			if err := json.Unmarshal(v, &a); err != nil {
+				return err
+			}
+			out = append(out, a)
+			return nil
+		})
+	})
+	sort.Slice(out, func(i, j int) bool { return out[i].Created.Before(out[j].Created) })
+	return out, err
+}
+
+// DeleteAlert removes an alert.
+func (s *Store) DeleteAlert(_ context.Context, id string) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketAlerts)
+		if b == nil || b.Get([]byte(id)) == nil {
+			return fmt.Errorf("alert %q: %w", id, ErrNotFound)
+		}
+		return b.Delete([]byte(id))
+	})
+}

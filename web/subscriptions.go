@@ -323,8 +323,32 @@ func (s *Server) TickSchedules(ctx context.Context, now time.Time) error {
 		byID[sub.ID] = sub
 		jobs = append(jobs, push.Job{ID: sub.ID, Schedule: sched, Since: since})
 	}
+	alerts, aerr := s.store.Alerts(ctx)
+	byAlert := map[string]push.Alert{}
+	for _, a := range alerts {
+		sched, err := push.ParseSchedule(a.Schedule, a.Timezone)
+		if err != nil || a.Paused {
+			continue
+		}
+		since := a.Created
+		if a.LastTick.After(since) {
+			since = a.LastTick
+		}
+		byAlert["alert:"+a.ID] = a
+		jobs = append(jobs, push.Job{ID: "alert:" + a.ID, Schedule: sched, Since: since})
+	}
 	due, err := push.Due(ctx, s.store, jobs, now)
 	for _, d := range due {
+		if a, ok := byAlert[d.Job]; ok {
+			a.LastTick = d.Scheduled
+			if _, err := s.evaluateAlert(ctx, &a, s.engine.AsOf); err != nil {
+				s.log.Warn("alert evaluation failed", "alert", a.ID, "err", err)
+				if err := s.store.PutAlert(ctx, a); err != nil {
+					s.log.Error("save alert tick", "alert", a.ID, "err", err)
+				}
+			}
+			continue
+		}
 		sub := byID[d.Job]
 		sub.LastTick = d.Scheduled
 		if err := s.store.PutSubscription(ctx, sub); err != nil {
@@ -332,7 +356,7 @@ func (s *Server) TickSchedules(ctx context.Context, now time.Time) error {
 		}
 		s.runSubscription(ctx, sub, d.Scheduled, "schedule")
 	}
-	return err
+	return errors.Join(err, aerr)
 }
 
 // StartScheduler ticks the schedules every interval until ctx ends.

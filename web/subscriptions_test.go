@@ -107,3 +107,67 @@ func TestSubscriptions(t *testing.T) {
 }
 
 func fmt_(v any) string { b, _ := json.Marshal(v); return string(b) }
+
+// TestAlerts: 抖音's conversion falls by two thirds in 2025-10 (a planted
+// anomaly): a change_lt -30% alert fires once, stays quiet while firing
+// within its repeat interval, and recovers in November; a region manager
+// may not watch the funnel at all.
+func TestAlerts(t *testing.T) {
+	var mu sync.Mutex
+	var got []map[string]any
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		data, _ := io.ReadAll(r.Body)
+		var m map[string]any
+		json.Unmarshal(data, &m)
+		mu.Lock()
+		got = append(got, m)
+		mu.Unlock()
+	}))
+	defer hook.Close()
+	opts := webOptions()
+	opts.PushAllowHosts = "127.0.0.0/8"
+	ts := newTestServer(t, "", 0, opts)
+	hq := addStoredUser(t, ts, "hq", "hq", nil, 0)
+	south := addStoredUser(t, ts, "south", "region_manager", map[string]string{"region": "华南"}, 0)
+	channels := `[{"type":"webhook","url":"` + hook.URL + `/h"}]`
+	body := `{"question":"本月抖音的转化率","schedule":"0 9 * * *","channels":` + channels + `,"condition":{"op":"change_lt","value":-0.3},"repeat":"24h"}`
+	if code, res := doJSON(t, "POST", ts.URL+"/api/v1/alerts", body, "Authorization", "Bearer "+south); code != 403 {
+		t.Errorf("a region manager watching the funnel: %d %v", code, res)
+	}
+	for bad, want := range map[string]string{
+		`{"question":"本月抖音的转化率","schedule":"0 9 * * *","channels":` + channels + `,"condition":{"op":"band","value":1}}`:                       "unknown condition op",
+		`{"question":"本月各渠道的转化率","schedule":"0 9 * * *","channels":` + channels + `,"condition":{"op":"lt","value":0.02}}`:                     "one number",
+		`{"question":"本月抖音的转化率","schedule":"0 9 * * *","channels":` + channels + `,"condition":{"op":"lt","value":0.02},"quiet_hours":"late"}`: "quiet_hours",
+	} {
+		if code, res := doJSON(t, "POST", ts.URL+"/api/v1/alerts", bad, "Authorization", "Bearer "+hq); code != 400 || !strings.Contains(fmt_(res), want) {
+			t.Errorf("%s: %d %v", bad, code, res)
+		}
+	}
+	code, alert := doJSON(t, "POST", ts.URL+"/api/v1/alerts", body, "Authorization", "Bearer "+hq)
+	if code != 201 || alert["state"] != "ok" {
+		t.Fatalf("create: %d %v", code, alert)
+	}
+	id := alert["id"].(string)
+	eval := func(asOf string) map[string]any {
+		t.Helper()
+		code, res := doJSON(t, "POST", ts.URL+"/api/v1/alerts/"+id+"/evaluate", `{"as_of":"`+asOf+`"}`, "Authorization", "Bearer "+hq)
+		if code != 200 {
+			t.Fatalf("evaluate %s: %d %v", asOf, code, res)
+		}
+		return res
+	}
+	if res := eval("2025-10-31"); res["state"] != "firing" || res["notice"] != "firing" || res["value"].(float64) > -0.3 {
+		t.Errorf("October: %v", res)
+	}
+	if res := eval("2025-10-31"); res["state"] != "firing" || res["notice"] != "" {
+		t.Errorf("October again, within the repeat interval: %v", res)
+	}
+	if res := eval("2025-11-30"); res["state"] != "ok" || res["notice"] != "recovery" {
+		t.Errorf("November: %v", res)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(got) != 2 || !strings.Contains(fmt_(got[0]), "触发") || !strings.Contains(fmt_(got[1]), "已恢复") {
+		t.Errorf("notices sent: %v", got)
+	}
+}
