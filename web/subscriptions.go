@@ -378,3 +378,16 @@ func (s *Server) StartScheduler(ctx context.Context, interval time.Duration) {
 		}
 	}()
 }
+
+// RunNow sends a subscription now (or evaluates an alert now), as its
+// owner: what `wenshu push run ID` does while the server is stopped.
+func (s *Server) RunNow(ctx context.Context, id string) (any, error) {
+	if sub, err := s.store.Subscription(ctx, id); err == nil {
+		return s.runSubscription(ctx, *sub, s.now().UTC(), "manual"), nil
+	}
+	a, err := s.store.Alert(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("no subscription or alert %q", id)
+	}
+	return s.evaluateAlert(ctx, a, s.engine.AsOf)
+}

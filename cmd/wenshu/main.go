@@ -25,6 +25,7 @@ Usage:
   wenshu ask   [--db FILE] [--as-of DATE] [--json] QUESTION...
   wenshu eval  --questions FILE [--db FILE] [--min 0.95]
   wenshu user  add|list|remove|token|attr --meta FILE ...
+  wenshu push  list|runs ID|run ID --meta FILE
 
 Run "wenshu COMMAND -h" for a command's flags.
 `
@@ -59,6 +60,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		"serve": runServe,
 		"eval":  runEval,
 		"user":  runUser,
+		"push":  runPush,
 	}
 	cmd, ok := cmds[args[0]]
 	if !ok {

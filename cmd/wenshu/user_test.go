@@ -125,7 +125,7 @@ func TestUserCommands(t *testing.T) {
 // TestHelpExitsCleanly: asking for help is a success for every command.
 func TestHelpExitsCleanly(t *testing.T) {
 	for _, args := range [][]string{{"--help"}, {"help"}, {"serve", "--help"}, {"ask", "-h"}, {"query", "--help"}, {"gen", "--help"},
-		{"bench", "--help"}, {"eval", "--help"}, {"user", "--help"}, {"user", "add", "--help"}} {
+		{"bench", "--help"}, {"eval", "--help"}, {"user", "--help"}, {"user", "add", "--help"}, {"push", "--help"}, {"push", "list", "--help"}} {
 		var out, errOut bytes.Buffer
 		err := run(context.Background(), args, &out, &errOut)
 		if !errors.Is(err, flag.ErrHelp) {
