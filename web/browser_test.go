@@ -2,10 +2,13 @@ package web_test
 
 import (
 	"context"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -316,4 +319,45 @@ func TestResponsivePage(t *testing.T) {
 		t.Errorf("the desktop page scrolls sideways by %v px", w)
 	}
 	saveScreenshot(t, desk, "chat-page-desktop.png")
+}
+
+// TestPushInBrowser: from an answer, 订阅 saves a subscription to a
+// webhook; the 订阅与提醒 panel lists it and 立即发送 sends it.
+func TestPushInBrowser(t *testing.T) {
+	var hits atomic.Int32
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits.Add(1) }))
+	defer hook.Close()
+	opts := webOptions()
+	opts.PushAllowHosts = "127.0.0.0/8"
+	ts := newTestServer(t, "", 0, opts)
+	step := openBrowser(t, ts.URL+"/?lang=zh&q="+"上个月各渠道的销售额", 1300, 900)
+	waitFor := func(js string) {
+		t.Helper()
+		if _, err := chromedp.Run(step, chromedp.Poll[bool](js, chromedp.WithPollingTimeout(60*time.Second))); err != nil {
+			t.Fatalf("waiting for %s: %v", js, err)
+		}
+	}
+	waitFor(`document.querySelector(".msg.bot .toolbar button.subscribe") !== null`)
+	err := chromedp.Do(step,
+		chromedp.Click(chromedp.CSS(".msg.bot .toolbar button.subscribe")),
+		chromedp.SetValue(chromedp.CSS(".push-form select:nth-of-type(2)"), "webhook"),
+		chromedp.SendKeys(chromedp.CSS(".push-form input"), hook.URL+"/h"),
+		chromedp.Click(chromedp.CSS(".push-form button")),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(`(document.querySelector(".push-msg") || {}).textContent === "已保存"`)
+	if err := chromedp.Do(step, chromedp.Click(chromedp.CSS("#open-push"))); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(`document.querySelectorAll("#push-list .push-item").length === 1`)
+	if err := chromedp.Do(step, chromedp.Click(chromedp.CSS("#push-list .push-item button"))); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(`document.querySelector("#push-list .push-item .meta") && document.querySelector("#push-list .push-item .meta").textContent.includes("done")`)
+	if hits.Load() != 1 {
+		t.Errorf("the webhook got %d sends, want 1", hits.Load())
+	}
+	saveScreenshot(t, step, "push-panel.png")
 }

@@ -14,7 +14,9 @@ const I18N = {
     suggestions: "接着问", translator: "理解方式", rules: "规则", llm: "大模型", memory: "已确认的问法",
     right: "答对了（记住这个问法）", wrong: "答错了", thanks: "已记录，谢谢", rightShort: "答对了", wrongShort: "不对",
     units: { currency: "金额", percent: "比例", count: "数量", number: "数值" },
-    recomputed: "按保存的查询重新计算", loginTitle: "登录问数", userName: "用户名", password: "密码", login: "登录", logout: "退出登录",
+    pushPanel: "订阅与提醒", sendNow: "立即发送", remove: "删除", evaluate: "立即检查", lastRun: "最近一次", none: "还没有订阅或提醒",
+    recomputed: "按保存的查询重新计算", subscribe: "订阅", setAlert: "设置提醒", secret: "签名密钥（可选）",
+    threshold: "阈值（变化填百分比）", save: "保存", saved: "已保存", loginTitle: "登录问数", userName: "用户名", password: "密码", login: "登录", logout: "退出登录",
     loginFailed: "用户名或密码不对", demo: "演示模式：尚未添加用户，任何能访问本机的人都能看到全部数据。用 wenshu user add 添加用户后即需登录。",
     scope: "可见范围",
   },
@@ -29,7 +31,9 @@ const I18N = {
     suggestions: "Follow up", translator: "Read by", rules: "rules", llm: "LLM", memory: "confirmed question",
     right: "Right (remember this reading)", wrong: "Wrong", thanks: "Noted, thank you", rightShort: "Right", wrongShort: "Wrong",
     units: { currency: "currency", percent: "percent", count: "count", number: "number" },
-    recomputed: "recomputed from the saved query", loginTitle: "Sign in to Wenshu", userName: "User name", password: "Password", login: "Sign in", logout: "Sign out",
+    pushPanel: "Subscriptions & alerts", sendNow: "Send now", remove: "Delete", evaluate: "Check now", lastRun: "Last run", none: "No subscriptions or alerts yet",
+    recomputed: "recomputed from the saved query", subscribe: "Subscribe", setAlert: "Set alert", secret: "Signing secret (optional)",
+    threshold: "Threshold (percent for changes)", save: "Save", saved: "Saved", loginTitle: "Sign in to Wenshu", userName: "User name", password: "Password", login: "Sign in", logout: "Sign out",
     loginFailed: "Wrong user name or password", demo: "Demo mode: no users yet, so anyone who reaches this machine sees every number. Add a user with wenshu user add to require sign-in.",
     scope: "Scope",
   },
@@ -186,6 +190,7 @@ function ask(question) {
   const id = "a" + (++state.seq);
   addUserMessage(question);
   state.asks[id] = new AnswerView(id);
+  state.asks[id].question = question;
   send({ type: "ask", id, question, conversation_id: state.conversationId || undefined });
 }
 
@@ -272,7 +277,11 @@ class AnswerView {
       pre.classList.toggle("hidden");
       sqlBtn.textContent = pre.classList.contains("hidden") ? t("showSQL") : t("hideSQL");
     };
-    this.toolbar.append(csv, sqlBtn);
+    const subBtn = el("button", "subscribe", t("subscribe"));
+    subBtn.onclick = () => this.pushForm("subscription");
+    const alertBtn = el("button", "alert", t("setAlert"));
+    alertBtn.onclick = () => this.pushForm("alert");
+    this.toolbar.append(csv, sqlBtn, subBtn, alertBtn);
     this.card.appendChild(pre);
     renderTable(this.tableEl, this.columns, this.rows, this.lang);
     this.draw(spec.type);
@@ -289,6 +298,49 @@ class AnswerView {
     this.echart.setOption(chartOption(type, this.spec, this.columns, this.rows, this.lang));
   }
   delta(text) { if (this.answerEl) this.answerEl.textContent += text; }
+  // pushForm asks when and where to send this question (订阅), or which
+  // condition to watch (设置提醒), and saves it.
+  pushForm(kind) {
+    this.card.querySelector(".push-form")?.remove();
+    const f = el("form", "push-form");
+    const schedule = el("select");
+    for (const [v, zh, en] of [["0 9 * * *", "每天 9:00", "daily 9:00"], ["0 9 * * 1", "每周一 9:00", "Mondays 9:00"], ["0 9 1 * *", "每月1日 9:00", "1st of the month 9:00"], ["0 * * * *", "每小时", "hourly"]]) {
+      const o = el("option", "", state.lang === "zh" ? zh : en); o.value = v; schedule.appendChild(o);
+    }
+    const type = el("select");
+    for (const v of ["feishu", "dingtalk", "wecom", "slack", "webhook"]) { const o = el("option", "", v); o.value = v; type.appendChild(o); }
+    const url = el("input"); url.placeholder = "Webhook URL"; url.required = true;
+    const secret = el("input"); secret.placeholder = t("secret");
+    const parts = [schedule, type, url, secret];
+    let op, value;
+    if (kind === "alert") {
+      op = el("select");
+      for (const [v, zh, en] of [["lt", "低于", "below"], ["gt", "高于", "above"], ["change_lt", "环比降幅超过", "falls by more than"], ["change_gt", "环比升幅超过", "rises by more than"]]) {
+        const o = el("option", "", state.lang === "zh" ? zh : en); o.value = v; op.appendChild(o);
+      }
+      value = el("input"); value.placeholder = t("threshold"); value.required = true;
+      parts.unshift(op, value);
+    }
+    const save = el("button", "", t("save")); save.type = "submit";
+    const msgEl = el("span", "push-msg");
+    f.append(...parts, save, msgEl);
+    f.onsubmit = async (e) => {
+      e.preventDefault();
+      const body = { question: this.question, schedule: schedule.value, timezone: "Asia/Shanghai",
+        channels: [{ type: type.value, url: url.value.trim(), secret: secret.value.trim() || undefined }] };
+      if (kind === "alert") {
+        let v = Number(value.value);
+        if (op.value.startsWith("change")) v = (op.value === "change_lt" ? -1 : 1) * Math.abs(v) / 100;
+        body.condition = { op: op.value, value: v };
+      }
+      const res = await fetch(kind === "alert" ? "/api/v1/alerts" : "/api/v1/subscriptions",
+        { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+      const data = await res.json().catch(() => ({}));
+      msgEl.textContent = res.ok ? t("saved") : (data.error && data.error.message) || res.status;
+      msgEl.className = "push-msg " + (res.ok ? "ok" : "error");
+    };
+    this.card.appendChild(f);
+  }
   clarify(data) {
     this.statusLine.textContent = "";
     this.card.appendChild(el("div", "answer", data.message));
@@ -516,6 +568,38 @@ function renderExamples() {
   }
 }
 
+// ---- subscriptions and alerts ------------------------------------------
+async function renderPushPanel() {
+  const list = $("#push-list");
+  list.innerHTML = "";
+  const [subs, alerts] = await Promise.all([
+    fetch("/api/v1/subscriptions").then((r) => r.json()).catch(() => ({})),
+    fetch("/api/v1/alerts").then((r) => r.json()).catch(() => ({}))]);
+  const items = [...(subs.subscriptions || []).map((x) => ({ kind: "subscriptions", x })), ...(alerts.alerts || []).map((x) => ({ kind: "alerts", x }))];
+  if (!items.length) { list.appendChild(el("p", "meta", t("none"))); return; }
+  for (const { kind, x } of items) {
+    const row = el("div", "metric-entry push-item");
+    row.dataset.id = x.id;
+    const title = el("h3", "", x.question + " ");
+    title.appendChild(el("code", "", (kind === "alerts" ? x.state + " · " : "") + x.schedule + " · " + x.channels.map((c) => c.type).join(",")));
+    const status = el("div", "meta", "");
+    fetch(`/api/v1/${kind}/${x.id}/runs`).then((r) => r.json()).then((d) => {
+      const last = (d.runs || [])[0];
+      status.textContent = last ? `${t("lastRun")}: ${whenText(last.started)} · ${last.state}` + (last.error ? " · " + last.error : "")
+        + (last.deliveries || []).filter((d) => d.error).map((d) => " · " + d.type + ": " + d.error).join("") : "";
+    }).catch(() => {});
+    const run = el("button", "", kind === "alerts" ? t("evaluate") : t("sendNow"));
+    run.onclick = async () => {
+      await fetch(`/api/v1/${kind}/${x.id}/${kind === "alerts" ? "evaluate" : "run"}`, { method: "POST", headers: { "Content-Type": "application/json" } });
+      renderPushPanel();
+    };
+    const del = el("button", "", t("remove"));
+    del.onclick = async () => { await fetch(`/api/v1/${kind}/${x.id}`, { method: "DELETE" }); renderPushPanel(); };
+    row.append(title, status, run, del);
+    list.appendChild(row);
+  }
+}
+
 // ---- catalog ------------------------------------------------------------
 function renderCatalog() {
   const list = $("#catalog-list");
@@ -557,6 +641,8 @@ async function start() {
   $("#new-chat").onclick = newChat;
   $("#toggle-lang").onclick = () => { state.lang = state.lang === "zh" ? "en" : "zh"; localStorage.setItem("wenshu.lang", state.lang); applyI18n(); };
   $("#open-catalog").onclick = () => { renderCatalog(); $("#catalog").classList.remove("hidden"); };
+  $("#open-push").onclick = () => { renderPushPanel(); $("#push-panel").classList.remove("hidden"); };
+  $("#close-push").onclick = () => $("#push-panel").classList.add("hidden");
   $("#close-catalog").onclick = () => $("#catalog").classList.add("hidden");
   $("#catalog-filter").oninput = renderCatalog;
   connect();
