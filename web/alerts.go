@@ -90,16 +90,7 @@ func publicAlert(a push.Alert) push.Alert {
 }
 
 func (s *Server) ownAlert(c *gin.Context) *push.Alert {
-	p := principal(c)
-	a, err := s.store.Alert(c.Request.Context(), c.Param("id"))
-	if err == nil && a.Owner != p.UserID && !p.Admin {
-		err = fmt.Errorf("alert %q: %w", c.Param("id"), ErrNotFound)
-	}
-	if err != nil {
-		s.fail(c, err)
-		return nil
-	}
-	return a
+	return owned(s, c, "alert", s.store.Alert, func(x *push.Alert) string { return x.Owner })
 }
 
 func (s *Server) handleAlerts(c *gin.Context) {
@@ -209,10 +200,7 @@ func (s *Server) evaluateAlert(ctx context.Context, a *push.Alert, asOf semantic
 // alertValue is the number an alert watches (or its relative change), as
 // the owner sees it; nil when there is no data.
 func (s *Server) alertValue(ctx context.Context, a *push.Alert, asOf semantic.Date) (*float64, error) {
-	p, err := s.userPrincipal(ctx, a.Owner)
-	if a.Owner == "" {
-		p, err = &Principal{Name: a.OwnerName, Role: semantic.RoleAdmin, Admin: true}, nil
-	}
+	p, err := s.ownerPrincipal(ctx, a.Subscription)
 	if err != nil {
 		return nil, err
 	}

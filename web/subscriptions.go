@@ -108,18 +108,31 @@ func (s *Server) handleAddSubscription(c *gin.Context) {
 	c.JSON(http.StatusCreated, sub.Public())
 }
 
-// ownSubscription loads the subscription of the path for its owner or an admin.
-func (s *Server) ownSubscription(c *gin.Context) *push.Subscription {
+// owned loads the subscription or alert of the path for its owner or an
+// admin; anyone else gets not found, like a missing one.
+func owned[T any](s *Server, c *gin.Context, kind string, load func(context.Context, string) (*T, error), owner func(*T) string) *T {
 	p := principal(c)
-	sub, err := s.store.Subscription(c.Request.Context(), c.Param("id"))
-	if err == nil && sub.Owner != p.UserID && !p.Admin {
-		err = fmt.Errorf("subscription %q: %w", c.Param("id"), ErrNotFound)
+	x, err := load(c.Request.Context(), c.Param("id"))
+	if err == nil && owner(x) != p.UserID && !p.Admin {
+		err = fmt.Errorf("%s %q: %w", kind, c.Param("id"), ErrNotFound)
 	}
 	if err != nil {
 		s.fail(c, err)
 		return nil
 	}
-	return sub
+	return x
+}
+
+func (s *Server) ownSubscription(c *gin.Context) *push.Subscription {
+	return owned(s, c, "subscription", s.store.Subscription, func(x *push.Subscription) string { return x.Owner })
+}
+
+// ownerPrincipal is the principal a subscription or alert runs as.
+func (s *Server) ownerPrincipal(ctx context.Context, sub push.Subscription) (*Principal, error) {
+	if sub.Owner == "" { // made in open demo mode
+		return &Principal{Name: sub.OwnerName, Role: semantic.RoleAdmin, Admin: true}, nil
+	}
+	return s.userPrincipal(ctx, sub.Owner)
 }
 
 func (s *Server) handleSubscriptions(c *gin.Context) {
@@ -253,10 +266,7 @@ func (s *Server) runSubscription(ctx context.Context, sub push.Subscription, sch
 
 // reportFor answers a subscription's question as its owner, now.
 func (s *Server) reportFor(ctx context.Context, sub push.Subscription) (push.Report, error) {
-	p, err := s.userPrincipal(ctx, sub.Owner)
-	if sub.Owner == "" {
-		p, err = &Principal{Name: sub.OwnerName, Role: semantic.RoleAdmin, Admin: true}, nil
-	}
+	p, err := s.ownerPrincipal(ctx, sub)
 	if err != nil {
 		return push.Report{}, err
 	}
