@@ -14,13 +14,13 @@ import (
 // the reading (what was computed), the key numbers, the narrative, a link
 // back to the chat page and optionally a chart image (PNG).
 type Report struct {
-	Title     string
-	Reading   string
-	Lines     []string
-	Narrative string
-	Link      string
-	LinkText  string
-	Chart     []byte
+	Title     string   `json:"title"`
+	Reading   string   `json:"reading,omitempty"`
+	Lines     []string `json:"lines,omitempty"`
+	Narrative string   `json:"narrative,omitempty"`
+	Link      string   `json:"link,omitempty"`
+	LinkText  string   `json:"link_text,omitempty"`
+	Chart     []byte   `json:"chart,omitempty"`
 }
 
 // markdown is the report as Markdown, the common ground of the platforms.

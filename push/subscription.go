@@ -38,6 +38,7 @@ const (
 	RunFailed  = "failed"
 
 	DeliveryPending = "pending"
+	DeliverySending = "sending" // written before the request: after a crash it is not resent
 	DeliverySent    = "sent"
 	DeliveryFailed  = "failed"
 )
@@ -55,6 +56,8 @@ type Run struct {
 	Rows         int        `json:"rows"`
 	Error        string     `json:"error,omitempty"`
 	Deliveries   []Delivery `json:"deliveries"`
+	// Report is what the run sends, kept so a resumed run sends the same.
+	Report *Report `json:"report,omitempty"`
 }
 
 // Delivery is one channel's part of a run.

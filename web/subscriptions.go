@@ -242,14 +242,26 @@ func (s *Server) runSubscription(ctx context.Context, sub push.Subscription, sch
 		save()
 		return run
 	}
-	run.Answer, run.Rows = report.Narrative, len(report.Lines)
-	failed := false
-	for i, ch := range sub.Channels {
-		n, err := s.sender.Send(ctx, ch, report)
+	run.Answer, run.Rows, run.Report = report.Narrative, len(report.Lines), &report
+	s.deliver(ctx, sub, &run, save)
+	return run
+}
+
+// deliver sends a run's pending deliveries, marking each "sending" in the
+// store before its request and sent or failed after, then ends the run.
+func (s *Server) deliver(ctx context.Context, sub push.Subscription, run *push.Run, save func()) {
+	for i := range run.Deliveries {
 		d := &run.Deliveries[i]
-		d.Attempts, d.At = n, s.now().UTC()
+		if d.State != push.DeliveryPending || d.Channel >= len(sub.Channels) {
+			continue
+		}
+		ch := sub.Channels[d.Channel]
+		d.State = push.DeliverySending
+		save()
+		n, err := s.sender.Send(ctx, ch, *run.Report)
+		d.Attempts, d.At = d.Attempts+n, s.now().UTC()
 		if err != nil {
-			d.State, d.Error, failed = push.DeliveryFailed, err.Error(), true
+			d.State, d.Error = push.DeliveryFailed, err.Error()
 			s.log.Warn("push delivery failed", "subscription", sub.ID, "channel", ch.Type, "attempts", n, "err", err)
 		} else {
 			d.State = push.DeliverySent
@@ -257,11 +269,47 @@ func (s *Server) runSubscription(ctx context.Context, sub push.Subscription, sch
 		save()
 	}
 	run.State, run.Finished = push.RunDone, s.now().UTC()
-	if failed {
-		run.State = push.RunFailed
+	for _, d := range run.Deliveries {
+		if d.State != push.DeliverySent {
+			run.State = push.RunFailed
+		}
 	}
 	save()
-	return run
+}
+
+// ResumeRuns finishes the runs a stopped process left running: their
+// pending deliveries are sent with the report they recorded; a delivery
+// caught mid-request may have arrived, so it is marked failed rather than
+// sent twice.
+func (s *Server) ResumeRuns(ctx context.Context) error {
+	subs, err := s.store.Subscriptions(ctx)
+	if err != nil {
+		return err
+	}
+	for _, sub := range subs {
+		runs, err := s.store.Runs(ctx, sub.ID, 100)
+		if err != nil {
+			return err
+		}
+		for _, run := range runs {
+			if run.State != push.RunRunning || run.Report == nil {
+				continue
+			}
+			for i := range run.Deliveries {
+				if d := &run.Deliveries[i]; d.State == push.DeliverySending {
+					d.State, d.Error = push.DeliveryFailed, "interrupted while sending; not sent again in case it arrived"
+				}
+			}
+			s.log.Info("resuming an interrupted push run", "subscription", sub.ID, "run", run.ID)
+			r := run
+			s.deliver(ctx, sub, &r, func() {
+				if err := s.store.PutRun(context.WithoutCancel(ctx), r); err != nil {
+					s.log.Error("save push run", "subscription", sub.ID, "err", err)
+				}
+			})
+		}
+	}
+	return nil
 }
 
 // reportFor answers a subscription's question as its owner, now.
@@ -369,11 +417,15 @@ func (s *Server) TickSchedules(ctx context.Context, now time.Time) error {
 	return errors.Join(err, aerr)
 }
 
-// StartScheduler ticks the schedules every interval until ctx ends.
+// StartScheduler resumes interrupted runs, then ticks the schedules every
+// interval until ctx ends.
 func (s *Server) StartScheduler(ctx context.Context, interval time.Duration) {
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
+		if err := s.ResumeRuns(ctx); err != nil {
+			s.log.Error("resume push runs", "err", err)
+		}
 		t := time.NewTicker(interval)
 		defer t.Stop()
 		for {

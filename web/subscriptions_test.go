@@ -7,8 +7,11 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/wenshu-bi/wenshu/push"
 )
 
 // TestSubscriptions: a subscription is checked at creation, sends now on
@@ -169,5 +172,43 @@ func TestAlerts(t *testing.T) {
 	defer mu.Unlock()
 	if len(got) != 2 || !strings.Contains(fmt_(got[0]), "触发") || !strings.Contains(fmt_(got[1]), "已恢复") {
 		t.Errorf("notices sent: %v", got)
+	}
+}
+
+// TestResumeInterruptedRun: a run a crashed process left behind sends its
+// pending deliveries once, with the report it recorded, and does not send
+// again the one caught mid-request.
+func TestResumeInterruptedRun(t *testing.T) {
+	var a, b atomic.Int32
+	hookA := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { a.Add(1) }))
+	defer hookA.Close()
+	var bodyB []byte
+	hookB := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { bodyB, _ = io.ReadAll(r.Body); b.Add(1) }))
+	defer hookB.Close()
+	opts := webOptions()
+	opts.PushAllowHosts = "127.0.0.0/8"
+	ts := newTestServer(t, "", 0, opts)
+	ctx := t.Context()
+	sub := push.Subscription{ID: "s1", Question: "上个月的销售额", Schedule: "0 9 * * *", Timezone: "Asia/Shanghai", Created: time.Now(),
+		Channels: []push.Channel{{Type: "webhook", URL: hookA.URL}, {Type: "webhook", URL: hookB.URL}}}
+	if err := ts.store.PutSubscription(ctx, sub); err != nil {
+		t.Fatal(err)
+	}
+	run := push.Run{ID: "r1", Subscription: "s1", State: push.RunRunning, Started: time.Now(), Report: &push.Report{Title: "上个月的销售额", Narrative: "recorded"},
+		Deliveries: []push.Delivery{{Channel: 0, Type: "webhook", State: push.DeliverySending}, {Channel: 1, Type: "webhook", State: push.DeliveryPending}}}
+	if err := ts.store.PutRun(ctx, run); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 2; i++ {
+		if err := ts.srv.ResumeRuns(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if a.Load() != 0 || b.Load() != 1 || !strings.Contains(string(bodyB), "recorded") {
+		t.Errorf("after resuming twice: A %d, B %d sends (body %s); want A 0, B 1 with the recorded report", a.Load(), b.Load(), bodyB)
+	}
+	runs, _ := ts.store.Runs(ctx, "s1", 10)
+	if len(runs) != 1 || runs[0].State != push.RunFailed || runs[0].Deliveries[0].State != push.DeliveryFailed || runs[0].Deliveries[1].State != push.DeliverySent {
+		t.Errorf("run after resume: %+v", runs)
 	}
 }
