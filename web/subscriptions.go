@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -396,26 +397,39 @@ func (s *Server) TickSchedules(ctx context.Context, now time.Time) error {
 		jobs = append(jobs, push.Job{ID: "alert:" + a.ID, Schedule: sched, Since: since})
 	}
 	due, err := push.Due(ctx, s.store, jobs, now)
+	// Due runs go out in parallel, a few at a time: a thousand reports due
+	// at 9:00 should not wait for each other, nor take every engine slot.
+	sem := make(chan struct{}, pushWorkers)
+	var wg sync.WaitGroup
 	for _, d := range due {
-		if a, ok := byAlert[d.Job]; ok {
-			a.LastTick = d.Scheduled
-			if _, err := s.evaluateAlert(ctx, &a, s.engine.AsOf); err != nil {
-				s.log.Warn("alert evaluation failed", "alert", a.ID, "err", err)
-				if err := s.store.PutAlert(ctx, a); err != nil {
-					s.log.Error("save alert tick", "alert", a.ID, "err", err)
+		sem <- struct{}{}
+		wg.Add(1)
+		go func(d push.DueRun) {
+			defer func() { <-sem; wg.Done() }()
+			if a, ok := byAlert[d.Job]; ok {
+				a.LastTick = d.Scheduled
+				if _, err := s.evaluateAlert(ctx, &a, s.engine.AsOf); err != nil {
+					s.log.Warn("alert evaluation failed", "alert", a.ID, "err", err)
+					if err := s.store.PutAlert(ctx, a); err != nil {
+						s.log.Error("save alert tick", "alert", a.ID, "err", err)
+					}
 				}
+				return
 			}
-			continue
-		}
-		sub := byID[d.Job]
-		sub.LastTick = d.Scheduled
-		if err := s.store.PutSubscription(ctx, sub); err != nil {
-			s.log.Error("save subscription tick", "subscription", sub.ID, "err", err)
-		}
-		s.runSubscription(ctx, sub, d.Scheduled, "schedule")
+			sub := byID[d.Job]
+			sub.LastTick = d.Scheduled
+			if err := s.store.PutSubscription(ctx, sub); err != nil {
+				s.log.Error("save subscription tick", "subscription", sub.ID, "err", err)
+			}
+			s.runSubscription(ctx, sub, d.Scheduled, "schedule")
+		}(d)
 	}
+	wg.Wait()
 	return errors.Join(err, aerr)
 }
+
+// pushWorkers is how many due runs are sent at once.
+const pushWorkers = 8
 
 // StartScheduler resumes interrupted runs, then ticks the schedules every
 // interval until ctx ends.
