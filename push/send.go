@@ -9,9 +9,11 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
+	"golang.org/x/time/rate"
 )
 
 // Channel types.
@@ -49,6 +51,43 @@ type Sender struct {
 	Retries          int
 	WaitMin, WaitMax time.Duration
 	Logger           *slog.Logger
+	// PerMinute caps the requests to one destination (a webhook URL) per
+	// channel type: the platforms' own limits by default (DingTalk and
+	// WeCom 20 a minute, Feishu 5 a second); 0 leaves a type unlimited.
+	PerMinute map[string]int
+
+	mu       sync.Mutex
+	limiters map[string]*rate.Limiter
+}
+
+// DefaultPerMinute are the platforms' documented limits per robot.
+var DefaultPerMinute = map[string]int{ChannelDingTalk: 20, ChannelWeCom: 20, ChannelFeishu: 300}
+
+// wait blocks until the destination may take another request, or fails
+// at once when ctx's deadline comes first.
+func (s *Sender) wait(ctx context.Context, ch Channel) error {
+	limits := s.PerMinute
+	if limits == nil {
+		limits = DefaultPerMinute
+	}
+	n := limits[ch.Type]
+	if n <= 0 {
+		return nil
+	}
+	s.mu.Lock()
+	if s.limiters == nil {
+		s.limiters = map[string]*rate.Limiter{}
+	}
+	l := s.limiters[ch.Type+" "+ch.URL]
+	if l == nil {
+		l = rate.NewLimiter(rate.Limit(float64(n)/60), max(1, n/10))
+		s.limiters[ch.Type+" "+ch.URL] = l
+	}
+	s.mu.Unlock()
+	if err := l.Wait(ctx); err != nil {
+		return fmt.Errorf("rate limit of %s: %w", ch.Type, err)
+	}
+	return nil
 }
 
 // rateLimitCodes are the platforms' "too many requests" answers, sent with
@@ -120,6 +159,9 @@ func (s *Sender) Send(ctx context.Context, ch Channel, r Report) (attempts int, 
 		return 0, fmt.Errorf("%w: channel type %q is not sent by this sender", ErrPermanent, ch.Type)
 	}
 	for _, body := range bodies {
+		if err := s.wait(ctx, ch); err != nil {
+			return attempts, err
+		}
 		n, err := s.post(ctx, url, body)
 		attempts += n
 		if err != nil {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -125,5 +126,31 @@ func TestSendWeComTwoMessages(t *testing.T) {
 	n, err := testSender(t).Send(context.Background(), Channel{Type: ChannelWeCom, URL: f.URL}, report)
 	if err != nil || n != 3 || len(f.bodies) != 3 || f.bodies[2]["msgtype"] != "image" {
 		t.Errorf("WeCom: %d attempts, %v, bodies %d", n, err, len(f.bodies))
+	}
+}
+
+// TestSendRateLimitPerDestination: a destination's limit holds its sends
+// back (here: a burst of 2 a minute, so the third cannot go before a
+// deadline a second away) while another destination is not held.
+func TestSendRateLimitPerDestination(t *testing.T) {
+	f := newFake(t, func(r *http.Request, b map[string]any) string { return "" })
+	s := testSender(t)
+	s.PerMinute = map[string]int{ChannelDingTalk: 20} // burst 2
+	ch := Channel{Type: ChannelDingTalk, URL: f.URL + "/a"}
+	for i := 0; i < 2; i++ {
+		if _, err := s.Send(context.Background(), ch, report); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	if _, err := s.Send(ctx, ch, report); err == nil || !strings.Contains(err.Error(), "rate limit") {
+		t.Errorf("the third send within the minute: %v", err)
+	}
+	if _, err := s.Send(ctx, Channel{Type: ChannelDingTalk, URL: f.URL + "/b"}, report); err != nil {
+		t.Errorf("another destination was held back: %v", err)
+	}
+	if len(f.bodies) != 3 {
+		t.Errorf("%d requests reached the platform, want 3", len(f.bodies))
 	}
 }
