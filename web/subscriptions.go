@@ -313,6 +313,21 @@ func (s *Server) ResumeRuns(ctx context.Context) error {
 	return nil
 }
 
+// fireDate is the day relative time (上周) is resolved against when a
+// subscription fires: today in its time zone, unless the model pins its
+// as_of (the demo's 2025-12-31).
+func (s *Server) fireDate(tz string) semantic.Date {
+	if !s.engine.Model.AsOf.IsZero() {
+		return s.engine.AsOf
+	}
+	loc, err := time.LoadLocation(tz)
+	if err != nil {
+		loc = time.UTC
+	}
+	y, m, d := s.now().In(loc).Date()
+	return semantic.D(y, m, d)
+}
+
 // reportFor answers a subscription's question as its owner, now.
 func (s *Server) reportFor(ctx context.Context, sub push.Subscription) (push.Report, error) {
 	p, err := s.ownerPrincipal(ctx, sub)
@@ -323,7 +338,8 @@ func (s *Server) reportFor(ctx context.Context, sub push.Subscription) (push.Rep
 	if err != nil {
 		return push.Report{}, err
 	}
-	ans, err := s.engine.Ask(ctx, nlq.AskRequest{Question: sub.Question, Owner: p.UserID, Scope: scope, Via: "push"}, nil)
+	ans, err := s.engine.Ask(ctx, nlq.AskRequest{Question: sub.Question, Owner: p.UserID, Scope: scope, Via: "push",
+		AsOf: s.fireDate(sub.Timezone)}, nil)
 	if err != nil {
 		return push.Report{}, err
 	}
@@ -408,7 +424,7 @@ func (s *Server) TickSchedules(ctx context.Context, now time.Time) error {
 			defer func() { <-sem; wg.Done() }()
 			if a, ok := byAlert[d.Job]; ok {
 				a.LastTick = d.Scheduled
-				if _, err := s.evaluateAlert(ctx, &a, s.engine.AsOf); err != nil {
+				if _, err := s.evaluateAlert(ctx, &a, s.fireDate(a.Timezone)); err != nil {
 					s.log.Warn("alert evaluation failed", "alert", a.ID, "err", err)
 					if err := s.store.PutAlert(ctx, a); err != nil {
 						s.log.Error("save alert tick", "alert", a.ID, "err", err)

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wenshu-bi/wenshu/nlq"
 	"github.com/wenshu-bi/wenshu/push"
 )
 
@@ -210,5 +211,39 @@ func TestResumeInterruptedRun(t *testing.T) {
 	runs, _ := ts.store.Runs(ctx, "s1", 10)
 	if len(runs) != 1 || runs[0].State != push.RunFailed || runs[0].Deliveries[0].State != push.DeliveryFailed || runs[0].Deliveries[1].State != push.DeliverySent {
 		t.Errorf("run after resume: %+v", runs)
+	}
+}
+
+// TestRelativeTimeAtFireTime: for a model that does not pin its as_of, a
+// subscription's 上个月 is the month before the day it fires.
+func TestRelativeTimeAtFireTime(t *testing.T) {
+	var mu sync.Mutex
+	var bodies []map[string]any
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		data, _ := io.ReadAll(r.Body)
+		var m map[string]any
+		json.Unmarshal(data, &m)
+		mu.Lock()
+		bodies = append(bodies, m)
+		mu.Unlock()
+	}))
+	defer hook.Close()
+	opts := webOptions()
+	opts.PushAllowHosts = "127.0.0.0/8"
+	opts.Now = func() time.Time { return time.Date(2025, 8, 15, 1, 0, 0, 0, time.UTC) }
+	ts := newTestServerFull(t, "", 0, opts, func(e *nlq.Engine) { e.Model.AsOf = time.Time{} })
+	ctx := t.Context()
+	sub := push.Subscription{ID: "s1", Question: "上个月的销售额", Schedule: "0 9 * * *", Timezone: "Asia/Shanghai", Created: time.Now(),
+		Channels: []push.Channel{{Type: "webhook", URL: hook.URL}}}
+	if err := ts.store.PutSubscription(ctx, sub); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ts.srv.RunNow(ctx, "s1"); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(bodies) != 1 || !strings.Contains(fmt_(bodies[0]["reading"]), "2025年7月") {
+		t.Errorf("sent %v, want the reading of July 2025", bodies)
 	}
 }
