@@ -111,6 +111,43 @@ func (s *Server) handleAlert(c *gin.Context) {
 	}
 }
 
+func (s *Server) handlePatchAlert(c *gin.Context) {
+	a := s.ownAlert(c)
+	if a == nil {
+		return
+	}
+	body := alertBody{subscriptionBody: subscriptionBody{Question: a.Question, Schedule: a.Schedule, Timezone: a.Timezone, Channels: a.Channels},
+		Condition: a.Condition, For: a.For, Repeat: a.Repeat, QuietHours: a.QuietHours, NoData: a.NoData}
+	if err := s.decode(c, &body); err != nil {
+		s.fail(c, err)
+		return
+	}
+	for i := range body.Channels {
+		if body.Channels[i].Secret == "set" && i < len(a.Channels) {
+			body.Channels[i].Secret = a.Channels[i].Secret
+		}
+	}
+	if err := s.checkAlert(c.Request.Context(), principal(c), &body); err != nil {
+		s.fail(c, err)
+		return
+	}
+	changed := body.Question != a.Question || body.Condition != a.Condition
+	a.Question, a.Schedule, a.Timezone, a.Channels = body.Question, body.Schedule, body.Timezone, body.Channels
+	a.Condition, a.For, a.Repeat, a.QuietHours, a.NoData = body.Condition, max(body.For, 1), body.Repeat, body.QuietHours, body.NoData
+	if body.Paused != nil {
+		a.Paused = *body.Paused
+	}
+	if changed {
+		// A new question or condition starts from ok.
+		a.State, a.Breaches, a.LastValue = push.StateOK, 0, nil
+	}
+	if err := s.store.PutAlert(c.Request.Context(), *a); err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, publicAlert(*a))
+}
+
 func (s *Server) handleDeleteAlert(c *gin.Context) {
 	a := s.ownAlert(c)
 	if a == nil {

@@ -359,5 +359,10 @@ func TestPushInBrowser(t *testing.T) {
 	if hits.Load() != 1 {
 		t.Errorf("the webhook got %d sends, want 1", hits.Load())
 	}
+	// Pause from the panel.
+	if err := chromedp.Do(step, chromedp.Click(chromedp.CSS("#push-list .push-item button.pause"))); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(`document.querySelector("#push-list .push-item h3") && document.querySelector("#push-list .push-item h3").textContent.includes("已暂停")`)
 	saveScreenshot(t, step, "push-panel.png")
 }

@@ -201,6 +201,7 @@ func (s *Server) Handler() http.Handler {
 	api.POST("/alerts", s.handleAddAlert)
 	api.GET("/alerts", s.handleAlerts)
 	api.GET("/alerts/:id", s.handleAlert)
+	api.PATCH("/alerts/:id", s.handlePatchAlert)
 	api.DELETE("/alerts/:id", s.handleDeleteAlert)
 	api.GET("/alerts/:id/runs", s.handleAlertRuns)
 	api.POST("/alerts/:id/evaluate", s.handleEvaluateAlert)

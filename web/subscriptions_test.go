@@ -169,9 +169,14 @@ func TestAlerts(t *testing.T) {
 	if res := eval("2025-11-30"); res["state"] != "ok" || res["notice"] != "recovery" {
 		t.Errorf("November: %v", res)
 	}
+	eval("2025-10-31") // firing again
+	code, patched := doJSON(t, "PATCH", ts.URL+"/api/v1/alerts/"+id, `{"paused":true,"condition":{"op":"change_lt","value":-0.8}}`, "Authorization", "Bearer "+hq)
+	if code != 200 || patched["paused"] != true || patched["state"] != "ok" {
+		t.Errorf("patch: %d %v (a new condition starts from ok)", code, patched)
+	}
 	mu.Lock()
 	defer mu.Unlock()
-	if len(got) != 2 || !strings.Contains(fmt_(got[0]), "触发") || !strings.Contains(fmt_(got[1]), "已恢复") {
+	if len(got) != 3 || !strings.Contains(fmt_(got[0]), "触发") || !strings.Contains(fmt_(got[1]), "已恢复") {
 		t.Errorf("notices sent: %v", got)
 	}
 }

@@ -14,7 +14,7 @@ const I18N = {
     suggestions: "接着问", translator: "理解方式", rules: "规则", llm: "大模型", memory: "已确认的问法",
     right: "答对了（记住这个问法）", wrong: "答错了", thanks: "已记录，谢谢", rightShort: "答对了", wrongShort: "不对",
     units: { currency: "金额", percent: "比例", count: "数量", number: "数值" },
-    pushPanel: "订阅与提醒", sendNow: "立即发送", remove: "删除", evaluate: "立即检查", lastRun: "最近一次", none: "还没有订阅或提醒",
+    pushPanel: "订阅与提醒", pause: "暂停", resume: "恢复", paused: "已暂停", sendNow: "立即发送", remove: "删除", evaluate: "立即检查", lastRun: "最近一次", none: "还没有订阅或提醒",
     recomputed: "按保存的查询重新计算", subscribe: "订阅", setAlert: "设置提醒", secret: "签名密钥（可选）",
     threshold: "阈值（变化填百分比）", save: "保存", saved: "已保存", loginTitle: "登录问数", userName: "用户名", password: "密码", login: "登录", logout: "退出登录",
     loginFailed: "用户名或密码不对", demo: "演示模式：尚未添加用户，任何能访问本机的人都能看到全部数据。用 wenshu user add 添加用户后即需登录。",
@@ -31,7 +31,7 @@ const I18N = {
     suggestions: "Follow up", translator: "Read by", rules: "rules", llm: "LLM", memory: "confirmed question",
     right: "Right (remember this reading)", wrong: "Wrong", thanks: "Noted, thank you", rightShort: "Right", wrongShort: "Wrong",
     units: { currency: "currency", percent: "percent", count: "count", number: "number" },
-    pushPanel: "Subscriptions & alerts", sendNow: "Send now", remove: "Delete", evaluate: "Check now", lastRun: "Last run", none: "No subscriptions or alerts yet",
+    pushPanel: "Subscriptions & alerts", pause: "Pause", resume: "Resume", paused: "paused", sendNow: "Send now", remove: "Delete", evaluate: "Check now", lastRun: "Last run", none: "No subscriptions or alerts yet",
     recomputed: "recomputed from the saved query", subscribe: "Subscribe", setAlert: "Set alert", secret: "Signing secret (optional)",
     threshold: "Threshold (percent for changes)", save: "Save", saved: "Saved", loginTitle: "Sign in to Wenshu", userName: "User name", password: "Password", login: "Sign in", logout: "Sign out",
     loginFailed: "Wrong user name or password", demo: "Demo mode: no users yet, so anyone who reaches this machine sees every number. Add a user with wenshu user add to require sign-in.",
@@ -593,9 +593,15 @@ async function renderPushPanel() {
       await fetch(`/api/v1/${kind}/${x.id}/${kind === "alerts" ? "evaluate" : "run"}`, { method: "POST", headers: { "Content-Type": "application/json" } });
       renderPushPanel();
     };
+    const pause = el("button", "pause", x.paused ? t("resume") : t("pause"));
+    pause.onclick = async () => {
+      await fetch(`/api/v1/${kind}/${x.id}`, { method: "PATCH", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ paused: !x.paused }) });
+      renderPushPanel();
+    };
     const del = el("button", "", t("remove"));
     del.onclick = async () => { await fetch(`/api/v1/${kind}/${x.id}`, { method: "DELETE" }); renderPushPanel(); };
-    row.append(title, status, run, del);
+    if (x.paused) title.appendChild(el("code", "", " · " + t("paused")));
+    row.append(title, status, run, pause, del);
     list.appendChild(row);
   }
 }
