@@ -51,6 +51,8 @@ type Sender struct {
 	Retries          int
 	WaitMin, WaitMax time.Duration
 	Logger           *slog.Logger
+	// SMTP is the mail server of email channels (nil: email is refused).
+	SMTP *SMTP
 	// PerMinute caps the requests to one destination (a webhook URL) per
 	// channel type: the platforms' own limits by default (DingTalk and
 	// WeCom 20 a minute, Feishu 5 a second); 0 leaves a type unlimited.
@@ -149,6 +151,8 @@ func (s *Sender) Send(ctx context.Context, ch Channel, r Report) (attempts int, 
 			return 0, err
 		}
 		bodies = [][]byte{b}
+	case ChannelEmail:
+		return s.sendEmail(ctx, ch, r)
 	case ChannelWebhook:
 		b, err := WebhookBody(r)
 		if err != nil {

@@ -66,6 +66,8 @@ type Options struct {
 	// PushAllowHosts lets webhooks reach these private hosts or CIDRs
 	// (WENSHU_PUSH_ALLOW_HOSTS); link-local addresses stay refused.
 	PushAllowHosts string
+	// SMTP is the mail server of email channels (nil: email is refused).
+	SMTP *push.SMTP
 	// Now is the clock of schedules (time.Now when nil; tests set it).
 	Now func() time.Time
 	// ReadTimeout bounds reading a whole request (default 30 s: a client
@@ -141,7 +143,7 @@ func NewServer(engine *nlq.Engine, store *Store, log *slog.Logger, opts Options)
 		guard, _ = push.NewGuard("")
 	}
 	s.pushGuard = guard
-	s.sender = &push.Sender{Client: guard.Client(30 * time.Second), Now: opts.Now, Logger: log}
+	s.sender = &push.Sender{Client: guard.Client(30 * time.Second), Now: opts.Now, Logger: log, SMTP: opts.SMTP}
 	s.RefreshUsers(ctx)
 	if engine.LLM != nil {
 		observe := engine.LLM.OnCall

@@ -53,13 +53,18 @@ func (s *Server) checkSubscription(ctx context.Context, p *Principal, b *subscri
 	for i, ch := range b.Channels {
 		switch ch.Type {
 		case push.ChannelFeishu, push.ChannelDingTalk, push.ChannelWeCom, push.ChannelSlack, push.ChannelWebhook:
+			if err := s.pushGuard.CheckURL(ctx, ch.URL); err != nil {
+				return bad("channels[%d]: %v", i, err)
+			}
 		case push.ChannelEmail:
-			return bad("channels[%d]: email is not available yet", i)
+			if s.opts.SMTP == nil {
+				return bad("channels[%d]: email needs an SMTP server (WENSHU_SMTP_ADDR, WENSHU_SMTP_FROM)", i)
+			}
+			if _, err := push.ParseRecipients(ch.To); err != nil {
+				return bad("channels[%d]: %v", i, err)
+			}
 		default:
-			return bad("channels[%d]: unknown type %q (want feishu, dingtalk, wecom, slack or webhook)", i, ch.Type)
-		}
-		if err := s.pushGuard.CheckURL(ctx, ch.URL); err != nil {
-			return bad("channels[%d]: %v", i, err)
+			return bad("channels[%d]: unknown type %q (want feishu, dingtalk, wecom, slack, email or webhook)", i, ch.Type)
 		}
 	}
 	scope, err := s.scope(ctx, p)

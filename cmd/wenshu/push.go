@@ -93,7 +93,7 @@ func runPush(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		}
 		defer db.Close()
 		engine.Conversations = st
-		srv := web.NewServer(engine, st, log, web.Options{PushAllowHosts: os.Getenv("WENSHU_PUSH_ALLOW_HOSTS")})
+		srv := web.NewServer(engine, st, log, web.Options{PushAllowHosts: os.Getenv("WENSHU_PUSH_ALLOW_HOSTS"), SMTP: smtpFromEnv()})
 		out, err := srv.RunNow(ctx, fs.Arg(0))
 		if err != nil {
 			return err

@@ -15,6 +15,7 @@ import (
 
 	"github.com/wenshu-bi/wenshu/nlq"
 	"github.com/wenshu-bi/wenshu/nlq/llm"
+	"github.com/wenshu-bi/wenshu/push"
 	"github.com/wenshu-bi/wenshu/web"
 )
 
@@ -73,7 +74,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	webOpts := web.Options{TranslatorNote: "rules", AdminToken: *adminToken,
 		PublicOrigins: origins, FrameAncestors: strings.Fields(*frameAncestors), RateLimit: *rateLimit, RateBurst: *rateBurst, MetricsToken: *metricsToken,
-		SecureCookies: strings.HasPrefix(strings.ToLower(*publicURL), "https://"), PushAllowHosts: os.Getenv("WENSHU_PUSH_ALLOW_HOSTS")}
+		SecureCookies: strings.HasPrefix(strings.ToLower(*publicURL), "https://"), PushAllowHosts: os.Getenv("WENSHU_PUSH_ALLOW_HOSTS"), SMTP: smtpFromEnv()}
 
 	// Listen at once: while the data is prepared, the page shows progress
 	// and /healthz says 503 "preparing".
@@ -150,4 +151,13 @@ func defaultAddr(users int) string {
 		return "127.0.0.1:8080"
 	}
 	return ":8080"
+}
+
+// smtpFromEnv is the mail server of email channels, or nil.
+func smtpFromEnv() *push.SMTP {
+	addr := os.Getenv("WENSHU_SMTP_ADDR")
+	if addr == "" {
+		return nil
+	}
+	return &push.SMTP{Addr: addr, From: os.Getenv("WENSHU_SMTP_FROM"), User: os.Getenv("WENSHU_SMTP_USER"), Password: os.Getenv("WENSHU_SMTP_PASSWORD")}
 }
