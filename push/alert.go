@@ -2,6 +2,7 @@ package push
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -21,12 +22,54 @@ const (
 	OpLT       = "lt"
 	OpChangeGT = "change_gt"
 	OpChangeLT = "change_lt"
+	// OpBand breaches when the value leaves mean ± K·sd of the Periods
+	// periods before it (a trailing baseline).
+	OpBand = "band"
 )
 
 // Condition is what breaches an alert.
 type Condition struct {
 	Op    string  `json:"op"`
 	Value float64 `json:"value"`
+	// Periods and K shape a band: the trailing periods (default 6) and the
+	// width in standard deviations (default 3).
+	Periods int     `json:"periods,omitempty"`
+	K       float64 `json:"k,omitempty"`
+}
+
+// Band returns the baseline periods and width of a band condition.
+func (c Condition) Band() (periods int, k float64) {
+	periods, k = c.Periods, c.K
+	if periods <= 0 {
+		periods = 6
+	}
+	if k <= 0 {
+		k = 3
+	}
+	return periods, k
+}
+
+// OutsideBand reports whether x lies outside mean ± k·sd of the baseline
+// values, with the band's bounds; false with fewer than 3 baseline values.
+func (c Condition) OutsideBand(x float64, baseline []float64) (outside bool, lo, hi float64) {
+	_, k := c.Band()
+	if len(baseline) < 3 {
+		return false, 0, 0
+	}
+	mean, sd := meanSD(baseline)
+	lo, hi = mean-k*sd, mean+k*sd
+	return x < lo || x > hi, lo, hi
+}
+
+func meanSD(xs []float64) (mean, sd float64) {
+	for _, x := range xs {
+		mean += x
+	}
+	mean /= float64(len(xs))
+	for _, x := range xs {
+		sd += (x - mean) * (x - mean)
+	}
+	return mean, math.Sqrt(sd / float64(len(xs)-1))
 }
 
 // NeedsChange reports whether the condition reads the change against the
@@ -38,8 +81,16 @@ func (c Condition) Check() error {
 	switch c.Op {
 	case OpGT, OpLT, OpChangeGT, OpChangeLT:
 		return nil
+	case OpBand:
+		if c.Periods < 0 || c.Periods > 60 || c.K < 0 {
+			return fmt.Errorf("a band needs 3 to 60 trailing periods and a positive k")
+		}
+		if c.Periods > 0 && c.Periods < 3 {
+			return fmt.Errorf("a band needs at least 3 trailing periods")
+		}
+		return nil
 	}
-	return fmt.Errorf("unknown condition op %q (want gt, lt, change_gt or change_lt)", c.Op)
+	return fmt.Errorf("unknown condition op %q (want gt, lt, change_gt, change_lt or band)", c.Op)
 }
 
 // Breached reports whether x (the value, or the relative change as a
@@ -90,6 +141,12 @@ const (
 // Step moves an alert's state for one evaluation: value is nil when there
 // was no data. It returns the notice to send (quiet hours already applied).
 func (a *Alert) Step(value *float64, now time.Time) Notice {
+	return a.StepBreach(value, value != nil && a.Condition.Breached(*value), now)
+}
+
+// StepBreach is Step with the breach decided by the caller (a band, which
+// needs the baseline): breached counts only when value is not nil.
+func (a *Alert) StepBreach(value *float64, breached bool, now time.Time) Notice {
 	if a.State == "" {
 		a.State = StateOK
 	}
@@ -102,7 +159,7 @@ func (a *Alert) Step(value *float64, now time.Time) Notice {
 	case value == nil:
 		return NoticeNone // keep the state
 	default:
-		breach = a.Condition.Breached(*value)
+		breach = breached
 		a.LastValue = value
 	}
 	need := max(a.For, 1)

@@ -53,3 +53,23 @@ func TestAlertStates(t *testing.T) {
 		t.Error("an unknown op was accepted")
 	}
 }
+
+func TestBand(t *testing.T) {
+	c := Condition{Op: OpBand}
+	if p, k := c.Band(); p != 6 || k != 3 {
+		t.Errorf("defaults %d %v", p, k)
+	}
+	base := []float64{0.035, 0.036, 0.034, 0.035, 0.037, 0.033}
+	if out, lo, hi := c.OutsideBand(0.012, base); !out || lo < 0.012 || lo > 0.035 || hi < 0.035 {
+		t.Errorf("a drop to 1.2%%: outside %v, band %v–%v", out, lo, hi)
+	}
+	if out, _, _ := c.OutsideBand(0.0355, base); out {
+		t.Error("a usual value left the band")
+	}
+	if out, _, _ := c.OutsideBand(1, base[:2]); out {
+		t.Error("two baseline values make a band")
+	}
+	if (Condition{Op: OpBand, Periods: 2}).Check() == nil {
+		t.Error("a two-period band was accepted")
+	}
+}

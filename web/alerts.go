@@ -203,13 +203,38 @@ func (s *Server) handleEvaluateAlert(c *gin.Context) {
 // evaluateAlert reads the alert's number as its owner as of asOf, steps its
 // state, sends the notice (if any) and saves it.
 func (s *Server) evaluateAlert(ctx context.Context, a *push.Alert, asOf semantic.Date) (gin.H, error) {
-	value, err := s.alertValue(ctx, a, asOf)
+	value, err := s.alertValue(ctx, a, asOf, 0)
 	if err != nil {
 		return nil, err
 	}
 	now := s.now()
-	notice := a.Step(value, now)
-	out := gin.H{"state": a.State, "value": value, "breaches": a.Breaches, "notice": notice, "condition": a.Condition, "as_of": asOf.String()}
+	out := gin.H{}
+	var notice push.Notice
+	if a.Condition.Op == push.OpBand {
+		// The baseline: the same number for each of the periods before.
+		periods, _ := a.Condition.Band()
+		var baseline []float64
+		for i := 1; i <= periods; i++ {
+			v, err := s.alertValue(ctx, a, asOf, i)
+			if err != nil {
+				return nil, err
+			}
+			if v != nil {
+				baseline = append(baseline, *v)
+			}
+		}
+		outside := false
+		if value != nil {
+			var lo, hi float64
+			outside, lo, hi = a.Condition.OutsideBand(*value, baseline)
+			out["band"] = []float64{lo, hi}
+		}
+		notice = a.StepBreach(value, outside, now)
+	} else {
+		notice = a.Step(value, now)
+	}
+	out["state"], out["value"], out["breaches"], out["notice"], out["condition"], out["as_of"] =
+		a.State, value, a.Breaches, notice, a.Condition, asOf.String()
 	if notice != push.NoticeNone {
 		r := s.alertReport(a, value, notice)
 		run := push.Run{ID: fmt.Sprintf("%d-%s", now.Unix(), identity.NewID(3)), Subscription: a.ID, Scheduled: now.UTC(),
@@ -235,8 +260,9 @@ func (s *Server) evaluateAlert(ctx context.Context, a *push.Alert, asOf semantic
 }
 
 // alertValue is the number an alert watches (or its relative change), as
-// the owner sees it; nil when there is no data.
-func (s *Server) alertValue(ctx context.Context, a *push.Alert, asOf semantic.Date) (*float64, error) {
+// the owner sees it, for the period asked or (back > 0) that many periods
+// before it; nil when there is no data.
+func (s *Server) alertValue(ctx context.Context, a *push.Alert, asOf semantic.Date, back int) (*float64, error) {
 	p, err := s.ownerPrincipal(ctx, a.Subscription)
 	if err != nil {
 		return nil, err
@@ -252,6 +278,10 @@ func (s *Server) alertValue(ctx context.Context, a *push.Alert, asOf semantic.Da
 	q := tr.Query
 	if a.Condition.NeedsChange() && q.Compare == "" {
 		q.Compare = semantic.ComparePoP
+	}
+	for i := 0; i < back && q.Time != nil && q.Time.Range != nil; i++ {
+		prev, _ := semantic.PreviousRange(*q.Time.Range, semantic.ComparePoP, "")
+		q.Time.Range = &prev
 	}
 	if _, serr := scope.Check(s.engine.Model, q, tr.Lang); serr != nil {
 		return nil, serr

@@ -139,7 +139,7 @@ func TestAlerts(t *testing.T) {
 		t.Errorf("a region manager watching the funnel: %d %v", code, res)
 	}
 	for bad, want := range map[string]string{
-		`{"question":"本月抖音的转化率","schedule":"0 9 * * *","channels":` + channels + `,"condition":{"op":"band","value":1}}`:                       "unknown condition op",
+		`{"question":"本月抖音的转化率","schedule":"0 9 * * *","channels":` + channels + `,"condition":{"op":"median","value":1}}`:                       "unknown condition op",
 		`{"question":"本月各渠道的转化率","schedule":"0 9 * * *","channels":` + channels + `,"condition":{"op":"lt","value":0.02}}`:                     "one number",
 		`{"question":"本月抖音的转化率","schedule":"0 9 * * *","channels":` + channels + `,"condition":{"op":"lt","value":0.02},"quiet_hours":"late"}`: "quiet_hours",
 	} {
@@ -169,6 +169,24 @@ func TestAlerts(t *testing.T) {
 	if res := eval("2025-11-30"); res["state"] != "ok" || res["notice"] != "recovery" {
 		t.Errorf("November: %v", res)
 	}
+	// A band: October leaves mean ± 3 sd of the six months before it; September does not.
+	code, band := doJSON(t, "POST", ts.URL+"/api/v1/alerts", `{"question":"本月抖音的转化率","schedule":"0 9 * * *","channels":`+channels+`,"condition":{"op":"band","periods":6,"k":3}}`, "Authorization", "Bearer "+hq)
+	if code != 201 {
+		t.Fatalf("band alert: %d %v", code, band)
+	}
+	bandEval := func(asOf string) map[string]any {
+		_, res := doJSON(t, "POST", ts.URL+"/api/v1/alerts/"+band["id"].(string)+"/evaluate", `{"as_of":"`+asOf+`"}`, "Authorization", "Bearer "+hq)
+		return res
+	}
+	if res := bandEval("2025-09-30"); res["state"] != "ok" {
+		t.Errorf("September against its band: %v", res)
+	}
+	if res := bandEval("2025-10-31"); res["state"] != "firing" || res["band"] == nil {
+		t.Errorf("October against its band: %v", res)
+	}
+	mu.Lock()
+	got = got[:2] // the band's firing notice is not part of the checks below
+	mu.Unlock()
 	eval("2025-10-31") // firing again
 	code, patched := doJSON(t, "PATCH", ts.URL+"/api/v1/alerts/"+id, `{"paused":true,"condition":{"op":"change_lt","value":-0.8}}`, "Authorization", "Bearer "+hq)
 	if code != 200 || patched["paused"] != true || patched["state"] != "ok" {
