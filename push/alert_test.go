@@ -49,7 +49,7 @@ func TestAlertStates(t *testing.T) {
 	if !ValidQuietHours("22:00-08:00") || ValidQuietHours("22-8") || !ValidQuietHours("") {
 		t.Error("quiet hours validation")
 	}
-	if (Condition{Op: "band"}).Check() == nil {
+	if (Condition{Op: "median"}).Check() == nil {
 		t.Error("an unknown op was accepted")
 	}
 }

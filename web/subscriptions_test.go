@@ -139,7 +139,7 @@ func TestAlerts(t *testing.T) {
 		t.Errorf("a region manager watching the funnel: %d %v", code, res)
 	}
 	for bad, want := range map[string]string{
-		`{"question":"本月抖音的转化率","schedule":"0 9 * * *","channels":` + channels + `,"condition":{"op":"median","value":1}}`:                       "unknown condition op",
+		`{"question":"本月抖音的转化率","schedule":"0 9 * * *","channels":` + channels + `,"condition":{"op":"median","value":1}}`:                     "unknown condition op",
 		`{"question":"本月各渠道的转化率","schedule":"0 9 * * *","channels":` + channels + `,"condition":{"op":"lt","value":0.02}}`:                     "one number",
 		`{"question":"本月抖音的转化率","schedule":"0 9 * * *","channels":` + channels + `,"condition":{"op":"lt","value":0.02},"quiet_hours":"late"}`: "quiet_hours",
 	} {
