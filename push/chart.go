@@ -19,10 +19,11 @@ import (
 // (maintained, pure Go, no browser to run): a bar chart for a split, a
 // line for a trend, with a CJK font so 门店 and 2025年6月 read as text.
 
-// DefaultCJKFont is where Debian's fonts-droid-fallback puts a TrueType
-// font with the CJK characters (installed by .ci/run; the .ttc of
-// fonts-wqy-microhei does not parse with golang.org/x/image).
-const DefaultCJKFont = "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf"
+// DefaultCJKFont is Debian's fonts-lxgw-wenkai: one TrueType file with
+// simplified Chinese and Latin (installed by .ci/run; the .ttc files of
+// fonts-wqy-microhei and fonts-noto-cjk do not parse with golang.org/x/image,
+// and DroidSansFallback has no Latin letters).
+const DefaultCJKFont = "/usr/share/fonts/truetype/lxgw-wenkai/LXGWWenKai-Regular.ttf"
 
 var (
 	fontOnce sync.Once
@@ -94,6 +95,7 @@ func ChartPNG(title string, labels []string, values []float64, line bool, fontPa
 		p.Add(bars)
 	}
 	p.NominalX(labels...)
+	p.X.Min, p.X.Max = -0.6, float64(len(values))-0.4 // room for the outer bars
 	if len(labels) > 8 {
 		p.X.Tick.Label.Rotation = 0.6
 		p.X.Tick.Label.XAlign, p.X.Tick.Label.YAlign = -0.9, -0.5

@@ -68,6 +68,8 @@ type Options struct {
 	PushAllowHosts string
 	// SMTP is the mail server of email channels (nil: email is refused).
 	SMTP *push.SMTP
+	// ChartFont is the CJK font of report charts (push.DefaultCJKFont when empty).
+	ChartFont string
 	// Now is the clock of schedules (time.Now when nil; tests set it).
 	Now func() time.Time
 	// ReadTimeout bounds reading a whole request (default 30 s: a client

@@ -378,7 +378,47 @@ func (s *Server) reportFor(ctx context.Context, sub push.Subscription) (push.Rep
 	if len(s.opts.PublicOrigins) > 0 {
 		r.Link = s.opts.PublicOrigins[0] + "/?q=" + url.QueryEscape(sub.Question)
 	}
+	r.Chart = s.chartFor(sub.Question, ans)
 	return r, nil
+}
+
+// chartFor draws the answer's first metric by its first category or time
+// column (at most 12 groups), or nil for a single number or a failure.
+func (s *Server) chartFor(title string, ans *nlq.Answer) []byte {
+	if ans.Chart == nil || (ans.Chart.Type != "bar" && ans.Chart.Type != "line" && ans.Chart.Type != "grouped_bar") {
+		return nil
+	}
+	xi, yi := -1, -1
+	for i, c := range ans.Columns {
+		if xi < 0 && (c.Role == semantic.RoleDimension || c.Role == semantic.RoleTime) {
+			xi = i
+		}
+		if yi < 0 && c.Role == semantic.RoleMetric {
+			yi = i
+		}
+	}
+	if xi < 0 || yi < 0 {
+		return nil
+	}
+	var labels []string
+	var values []float64
+	for _, row := range ans.Rows[:min(len(ans.Rows), 12)] {
+		c := ans.Columns[xi]
+		label := nlq.BucketLabel(c.Name, row[xi], ans.Lang)
+		if c.Role == semantic.RoleDimension {
+			if d := s.engine.Model.Dimension(c.Name); d != nil {
+				label = d.ValueLabel(row[xi], ans.Lang)
+			}
+		}
+		v, _ := row[yi].(float64)
+		labels, values = append(labels, label), append(values, v)
+	}
+	png, err := push.ChartPNG(title, labels, values, ans.Chart.Type == "line", s.opts.ChartFont)
+	if err != nil {
+		s.log.Warn("chart image for a push report", "err", err)
+		return nil
+	}
+	return png
 }
 
 // TickSchedules runs, once each, the subscriptions due at now (claimed in

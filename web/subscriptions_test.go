@@ -1,7 +1,10 @@
 package web_test
 
 import (
+	"bytes"
+	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -108,6 +111,15 @@ func TestSubscriptions(t *testing.T) {
 	}
 	if code, _ := doJSON(t, "DELETE", ts.URL+"/api/v1/subscriptions/"+id, "", auth...); code != 204 {
 		t.Errorf("delete: %d", code)
+	}
+	// HQ's report of every channel carries a chart image.
+	_, hqSub := doJSON(t, "POST", ts.URL+"/api/v1/subscriptions", `{"question":"上周各渠道的销售额","schedule":"0 9 * * 1","channels":[{"type":"webhook","url":"`+hook.URL+`/h"}]}`, "Authorization", "Bearer "+other)
+	doJSON(t, "POST", ts.URL+"/api/v1/subscriptions/"+fmt.Sprint(hqSub["id"])+"/run", "", "Authorization", "Bearer "+other)
+	mu.Lock()
+	last := hooks[len(hooks)-1]
+	mu.Unlock()
+	if chart, _ := base64.StdEncoding.DecodeString(fmt.Sprint(last["chart_png_base64"])); !bytes.HasPrefix(chart, []byte("\x89PNG")) {
+		t.Errorf("the report carries no chart image (%d bytes)", len(chart))
 	}
 }
 
