@@ -114,6 +114,9 @@ type Answer struct {
 	Translator    string            `json:"translator"`
 	Lang          string            `json:"lang"`
 	Truncated     bool              `json:"truncated,omitempty"`
+	// Proposal is a subscription read from the question (每周一早上9点把…发到飞书群),
+	// for the asker to confirm; the answer then has no numbers.
+	Proposal *Proposal `json:"proposal,omitempty"`
 	// TotalRows is the result's row count when Truncated.
 	TotalRows int `json:"total_rows,omitempty"`
 	// Suggestions are follow-up questions that fit the answer.
@@ -221,6 +224,21 @@ func (e *Engine) Ask(ctx context.Context, req AskRequest, emit func(Event)) (*An
 			return nil, fmt.Errorf("save conversation: %w", err)
 		}
 		return ans, nil
+	}
+	if p := ReadProposal(req.Question); p != nil {
+		if inner := e.Rules.Translate(p.Question, nil, asOf); inner.Query != nil {
+			channel := map[string]string{"feishu": "飞书", "dingtalk": "钉钉", "wecom": "企业微信", "slack": "Slack", "email": "邮件"}[p.Channel]
+			if channel == "" {
+				channel = msg(tr.Lang, "（请选择）", "(choose one)")
+			}
+			ans.Proposal = p
+			ans.Answer = msg(tr.Lang,
+				fmt.Sprintf("要订阅「%s」吗？时间：%s（%s），渠道：%s。填写 webhook 地址后确认即可。", p.Question, p.Text, p.Schedule, channel),
+				fmt.Sprintf("Subscribe to %q? Schedule: %s (%s), channel: %s. Fill in the webhook and confirm.", p.Question, p.Text, p.Schedule, channel))
+			ans.Clarification = &Clarification{Message: ans.Answer}
+			emit(Event{"clarify", ans.Clarification})
+			return finish()
+		}
 	}
 	switch {
 	case tr.Refusal != nil:

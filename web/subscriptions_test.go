@@ -277,3 +277,18 @@ func TestRelativeTimeAtFireTime(t *testing.T) {
 		t.Errorf("sent %v, want the reading of July 2025", bodies)
 	}
 }
+
+// TestProposalFromWords: asking for a report on a schedule proposes a
+// subscription to confirm, with no numbers.
+func TestProposalFromWords(t *testing.T) {
+	ts := newTestServer(t, "", 0, webOptions())
+	_, res := doJSON(t, "POST", ts.URL+"/api/v1/ask", `{"question":"每周一早上9点把上周各渠道销售额发到飞书群"}`)
+	p, _ := res["proposal"].(map[string]any)
+	if p == nil || p["schedule"] != "0 9 * * 1" || p["channel"] != "feishu" || p["question"] != "上周各渠道销售额" || res["rows"] != nil ||
+		!strings.Contains(fmt.Sprint(res["answer"]), "要订阅「上周各渠道销售额」吗") {
+		t.Errorf("proposal %v, answer %v", p, res["answer"])
+	}
+	if _, res := doJSON(t, "POST", ts.URL+"/api/v1/ask", `{"question":"每周一早上9点把天气预报发到飞书群"}`); res["proposal"] != nil {
+		t.Errorf("a question that does not translate was proposed: %v", res["proposal"])
+	}
+}

@@ -230,7 +230,7 @@ func (cl *wsClient) startAsk(msg clientMsg) {
 		cl.event(serverMsg{Type: "done", ID: msg.ID, Data: map[string]any{
 			"conversation_id": ans.ConversationID, "turn": ans.Turn, "translator": ans.Translator, "timings_ms": ans.Timings, "total_ms": time.Since(start).Milliseconds(),
 			"suggestions": ans.Suggestions, "answer": ans.Answer, "notes": ans.Notes, "refusal": ans.Refusal,
-			"truncated": ans.Truncated, "total_rows": ans.TotalRows}})
+			"truncated": ans.Truncated, "total_rows": ans.TotalRows, "proposal": ans.Proposal}})
 	}()
 }
 

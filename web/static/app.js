@@ -300,15 +300,20 @@ class AnswerView {
   delta(text) { if (this.answerEl) this.answerEl.textContent += text; }
   // pushForm asks when and where to send this question (订阅), or which
   // condition to watch (设置提醒), and saves it.
-  pushForm(kind) {
+  pushForm(kind, proposal) {
     this.card.querySelector(".push-form")?.remove();
     const f = el("form", "push-form");
     const schedule = el("select");
     for (const [v, zh, en] of [["0 9 * * *", "每天 9:00", "daily 9:00"], ["0 9 * * 1", "每周一 9:00", "Mondays 9:00"], ["0 9 1 * *", "每月1日 9:00", "1st of the month 9:00"], ["0 * * * *", "每小时", "hourly"]]) {
       const o = el("option", "", state.lang === "zh" ? zh : en); o.value = v; schedule.appendChild(o);
     }
+    if (proposal && ![...schedule.options].some((o) => o.value === proposal.schedule)) {
+      const o = el("option", "", proposal.text + " (" + proposal.schedule + ")"); o.value = proposal.schedule; schedule.appendChild(o);
+    }
+    if (proposal) schedule.value = proposal.schedule;
     const type = el("select");
     for (const v of ["feishu", "dingtalk", "wecom", "slack", "webhook"]) { const o = el("option", "", v); o.value = v; type.appendChild(o); }
+    if (proposal && proposal.channel && proposal.channel !== "email") type.value = proposal.channel;
     const url = el("input"); url.placeholder = "Webhook URL"; url.required = true;
     const secret = el("input"); secret.placeholder = t("secret");
     const parts = [schedule, type, url, secret];
@@ -359,6 +364,11 @@ class AnswerView {
   }
   done(data) {
     this.cancelBtn.remove();
+    if (data.proposal) {
+      // A subscription read from the words: confirm it with the form, filled in.
+      this.question = data.proposal.question;
+      this.pushForm("subscription", data.proposal);
+    }
     if (data.truncated && this.tableEl) {
       // The row cap cut the table: say so under it, with the whole count.
       const cut = el("div", "notes truncated", (data.notes || []).slice(-1)[0] || "");
