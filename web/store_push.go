@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -80,20 +81,36 @@ func (s *Store) DeleteSubscription(_ context.Context, id string) error {
 }
 
 // Claim implements push.Claims: one transaction takes (job, tick) or finds
-// it taken, so a tick runs once across restarts and schedulers.
+// it taken, so a tick runs once across restarts and schedulers. For a
+// subscription the same transaction records the run (running, nothing
+// sent yet), so a crash right after the claim cannot lose it: the next
+// start resumes it (web.Server.ResumeRuns).
 func (s *Store) Claim(_ context.Context, job string, tick time.Time) (bool, error) {
 	claimed := false
 	err := s.db.Update(func(tx *bolt.Tx) error {
+		claimed = false // a retried transaction starts over
 		b := tx.Bucket(bucketClaims)
 		k := []byte(job + "@" + tick.UTC().Format(time.RFC3339))
 		if b.Get(k) != nil {
 			return nil
 		}
 		claimed = true
-		return b.Put(k, []byte(time.Now().UTC().Format(time.RFC3339)))
+		if err := b.Put(k, []byte(time.Now().UTC().Format(time.RFC3339))); err != nil {
+			return err
+		}
+		if strings.HasPrefix(job, "alert:") {
+			return nil // an alert missed is evaluated again at its next tick
+		}
+		r := push.Run{ID: ScheduledRunID(tick), Subscription: job, Scheduled: tick.UTC(), Trigger: "schedule",
+			Started: time.Now().UTC(), State: push.RunRunning}
+		return putJSON(tx.Bucket(bucketRuns), []byte(job+"/"+r.ID), r)
 	})
 	return claimed, err
 }
+
+// ScheduledRunID is the id of a subscription's run for a tick: the same
+// for the claim's record and the run that fills it.
+func ScheduledRunID(tick time.Time) string { return fmt.Sprintf("t%d", tick.Unix()) }
 
 // PutRun stores a run (created when claimed, updated as channels are sent).
 func (s *Store) PutRun(_ context.Context, r push.Run) error {

@@ -231,7 +231,11 @@ func (s *Server) now() time.Time {
 // every channel, recording the run before anything is sent and each
 // delivery as it ends.
 func (s *Server) runSubscription(ctx context.Context, sub push.Subscription, scheduled time.Time, trigger string) push.Run {
-	run := push.Run{ID: fmt.Sprintf("%d-%s", scheduled.Unix(), identity.NewID(3)), Subscription: sub.ID, Scheduled: scheduled,
+	id := fmt.Sprintf("%d-%s", scheduled.Unix(), identity.NewID(3))
+	if trigger == "schedule" {
+		id = ScheduledRunID(scheduled) // fills the record the claim wrote
+	}
+	run := push.Run{ID: id, Subscription: sub.ID, Scheduled: scheduled,
 		Trigger: trigger, Started: s.now().UTC(), State: push.RunRunning}
 	for i, ch := range sub.Channels {
 		run.Deliveries = append(run.Deliveries, push.Delivery{Channel: i, Type: ch.Type, State: push.DeliveryPending})
@@ -298,7 +302,22 @@ func (s *Server) ResumeRuns(ctx context.Context) error {
 			return err
 		}
 		for _, run := range runs {
-			if run.State != push.RunRunning || run.Report == nil {
+			if run.State != push.RunRunning {
+				continue
+			}
+			if run.Report == nil {
+				if run.Trigger != "schedule" {
+					// A send-now that stopped before sending: the asker may retry.
+					run.State, run.Error, run.Finished = push.RunFailed, "interrupted before anything was sent", s.now().UTC()
+					if err := s.store.PutRun(ctx, run); err != nil {
+						return err
+					}
+					continue
+				}
+				// Claimed, then stopped before anything was asked or sent:
+				// the whole run happens now (same id, so once).
+				s.log.Info("running a claimed push run that never started", "subscription", sub.ID, "run", run.ID)
+				s.runSubscription(ctx, sub, run.Scheduled, run.Trigger)
 				continue
 			}
 			for i := range run.Deliveries {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/wenshu-bi/wenshu/nlq"
 	"github.com/wenshu-bi/wenshu/push"
+	"github.com/wenshu-bi/wenshu/web"
 )
 
 // TestSubscriptions: a subscription is checked at creation, sends now on
@@ -290,5 +291,36 @@ func TestProposalFromWords(t *testing.T) {
 	}
 	if _, res := doJSON(t, "POST", ts.URL+"/api/v1/ask", `{"question":"每周一早上9点把天气预报发到飞书群"}`); res["proposal"] != nil {
 		t.Errorf("a question that does not translate was proposed: %v", res["proposal"])
+	}
+}
+
+// TestClaimedRunNotLost: a tick claimed just before a crash (the run record
+// written with the claim, nothing asked or sent) runs once at the next start.
+func TestClaimedRunNotLost(t *testing.T) {
+	hook, sent := recordingHook(t)
+	opts := webOptions()
+	opts.PushAllowHosts = "127.0.0.0/8"
+	ts := newTestServer(t, "", 0, opts)
+	ctx := t.Context()
+	sub := push.Subscription{ID: "s1", Question: "上个月的销售额", Schedule: "0 9 * * *", Timezone: "UTC", Created: time.Now(),
+		Channels: []push.Channel{{Type: "webhook", URL: hook.URL}}}
+	if err := ts.store.PutSubscription(ctx, sub); err != nil {
+		t.Fatal(err)
+	}
+	tick := time.Date(2025, 12, 1, 9, 0, 0, 0, time.UTC)
+	if ok, err := ts.store.Claim(ctx, "s1", tick); !ok || err != nil {
+		t.Fatalf("claim: %v %v", ok, err)
+	}
+	if ok, _ := ts.store.Claim(ctx, "s1", tick); ok {
+		t.Fatal("a tick was claimed twice")
+	}
+	for i := 0; i < 2; i++ {
+		if err := ts.srv.ResumeRuns(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	runs, _ := ts.store.Runs(ctx, "s1", 10)
+	if n := len(sent()); n != 1 || len(runs) != 1 || runs[0].State != push.RunDone || runs[0].ID != web.ScheduledRunID(tick) {
+		t.Errorf("%d sends, runs %+v; want one send and one done run", n, runs)
 	}
 }
