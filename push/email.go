@@ -4,12 +4,15 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
+	"encoding/base64"
 	"fmt"
 	"html/template"
 	"mime"
+	"mime/multipart"
 	"net"
 	"net/mail"
 	"net/smtp"
+	"net/textproto"
 	"strings"
 	"time"
 )
@@ -38,20 +41,50 @@ var emailTemplate = template.Must(template.New("mail").Parse(`<!doctype html><ht
 {{if .Reading}}<p style="color:#6b7280;margin:0 0 12px">{{.Reading}}</p>{{end}}
 {{if .Lines}}<ul>{{range .Lines}}<li>{{.}}</li>{{end}}</ul>{{end}}
 {{if .Narrative}}<p>{{.Narrative}}</p>{{end}}
+{{if .HasChart}}<p><img src="cid:chart" alt="{{.Title}}" style="max-width:100%"></p>{{end}}
 {{if .Link}}<p><a href="{{.Link}}">{{.LinkText}}</a></p>{{end}}
 </body></html>`))
 
-// EmailMessage is the report as an HTML email (RFC 5322, UTF-8 subject).
+// EmailMessage is the report as an HTML email (RFC 5322, UTF-8 subject);
+// a chart goes inline (multipart/related, referenced as cid:chart).
 func EmailMessage(r Report, from string, to []string, now time.Time) ([]byte, error) {
 	var body bytes.Buffer
 	r.LinkText = r.linkText()
-	if err := emailTemplate.Execute(&body, r); err != nil {
+	if err := emailTemplate.Execute(&body, struct {
+		Report
+		HasChart bool
+	}{r, len(r.Chart) > 0}); err != nil {
 		return nil, err
 	}
 	var b bytes.Buffer
-	fmt.Fprintf(&b, "From: %s\r\nTo: %s\r\nSubject: %s\r\nDate: %s\r\nMIME-Version: 1.0\r\nContent-Type: text/html; charset=UTF-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n",
+	fmt.Fprintf(&b, "From: %s\r\nTo: %s\r\nSubject: %s\r\nDate: %s\r\nMIME-Version: 1.0\r\n",
 		from, strings.Join(to, ", "), mime.QEncoding.Encode("UTF-8", r.Title), now.Format(time.RFC1123Z))
-	b.Write(body.Bytes())
+	if len(r.Chart) == 0 {
+		b.WriteString("Content-Type: text/html; charset=UTF-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n")
+		b.Write(body.Bytes())
+		return b.Bytes(), nil
+	}
+	mw := multipart.NewWriter(&b)
+	fmt.Fprintf(&b, "Content-Type: multipart/related; boundary=%s\r\n\r\n", mw.Boundary())
+	html, err := mw.CreatePart(textproto.MIMEHeader{"Content-Type": {"text/html; charset=UTF-8"}, "Content-Transfer-Encoding": {"8bit"}})
+	if err != nil {
+		return nil, err
+	}
+	html.Write(body.Bytes())
+	img, err := mw.CreatePart(textproto.MIMEHeader{"Content-Type": {"image/png"}, "Content-Transfer-Encoding": {"base64"},
+		"Content-ID": {"<chart>"}, "Content-Disposition": {`inline; filename="chart.png"`}})
+	if err != nil {
+		return nil, err
+	}
+	enc := base64.StdEncoding.EncodeToString(r.Chart)
+	for len(enc) > 76 {
+		img.Write([]byte(enc[:76] + "\r\n"))
+		enc = enc[76:]
+	}
+	img.Write([]byte(enc + "\r\n"))
+	if err := mw.Close(); err != nil {
+		return nil, err
+	}
 	return b.Bytes(), nil
 }
 

@@ -3,8 +3,11 @@ package push
 import (
 	"bufio"
 	"context"
+	"encoding/base64"
 	"errors"
+	"io"
 	"mime"
+	"mime/multipart"
 	"net"
 	"net/mail"
 	"strings"
@@ -86,11 +89,27 @@ func TestSendEmail(t *testing.T) {
 		t.Fatal(err)
 	}
 	subject, _ := new(mime.WordDecoder).DecodeHeader(msg.Header.Get("Subject"))
-	if subject != report.Title || !strings.HasPrefix(msg.Header.Get("Content-Type"), "text/html") {
-		t.Errorf("subject %q, type %q", subject, msg.Header.Get("Content-Type"))
+	mediaType, params, _ := mime.ParseMediaType(msg.Header.Get("Content-Type"))
+	if subject != report.Title || mediaType != "multipart/related" {
+		t.Errorf("subject %q, type %q", subject, mediaType)
 	}
-	if !strings.Contains(m[2], "门店 ¥1,280.0万") || !strings.Contains(m[2], "&lt;b&gt;not bold&lt;/b&gt;") || !strings.Contains(m[2], "https://bi.example.com/?q=") {
-		t.Errorf("body %s", m[2])
+	parts := multipart.NewReader(msg.Body, params["boundary"])
+	html, err := parts.NextPart()
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(html)
+	if !strings.Contains(string(body), "门店 ¥1,280.0万") || !strings.Contains(string(body), "&lt;b&gt;not bold&lt;/b&gt;") ||
+		!strings.Contains(string(body), "https://bi.example.com/?q=") || !strings.Contains(string(body), `src="cid:chart"`) {
+		t.Errorf("html %s", body)
+	}
+	img, err := parts.NextPart()
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := io.ReadAll(base64.NewDecoder(base64.StdEncoding, img))
+	if img.Header.Get("Content-ID") != "<chart>" || string(raw) != string(report.Chart) {
+		t.Errorf("inline image %v %q", img.Header, raw)
 	}
 	if _, err := s.Send(context.Background(), Channel{Type: ChannelEmail, To: "not an address"}, r); !errors.Is(err, ErrPermanent) {
 		t.Errorf("a bad address: %v", err)
