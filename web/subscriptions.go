@@ -374,13 +374,25 @@ func (s *Server) reportFor(ctx context.Context, sub push.Subscription) (push.Rep
 	if ans.Reading != nil {
 		r.Reading = ans.Reading.Text
 	}
-	for i, row := range ans.Rows {
+	cols, rows := ans.Columns, ans.Rows
+	if q := ans.Query; q != nil && q.Compare == "" && q.Time != nil && q.Time.Range != nil && q.Time.Grain == "" {
+		// The key numbers come with their change on the previous period.
+		pq := q.Clone()
+		pq.Compare = semantic.ComparePoP
+		if plan, err := semantic.Compile(s.engine.Model, pq, s.engine.CompileOptions(s.fireDate(sub.Timezone), scope)); err == nil {
+			if res, err := s.engine.Runner.Run(ctx, plan); err == nil {
+				semantic.Localize(res.Columns, ans.Lang)
+				cols, rows = res.Columns, res.Rows
+			}
+		}
+	}
+	for i, row := range rows {
 		if i == 10 {
-			r.Lines = append(r.Lines, fmt.Sprintf("… %d more", len(ans.Rows)-10))
+			r.Lines = append(r.Lines, fmt.Sprintf("… %d more", len(rows)-10))
 			break
 		}
 		var parts []string
-		for j, c := range ans.Columns {
+		for j, c := range cols {
 			switch c.Role {
 			case semantic.RoleTime:
 				parts = append(parts, nlq.BucketLabel(c.Name, row[j], ans.Lang))
@@ -388,8 +400,16 @@ func (s *Server) reportFor(ctx context.Context, sub push.Subscription) (push.Rep
 				if d := s.engine.Model.Dimension(c.Name); d != nil {
 					parts = append(parts, d.ValueLabel(row[j], ans.Lang))
 				}
-			default:
+			case semantic.RoleMetric, semantic.RoleShare:
 				parts = append(parts, c.Label+" "+nlq.FormatCompact(row[j], c.Unit, ans.Lang))
+			case semantic.RoleChange:
+				if f, ok := row[j].(float64); ok {
+					sign := "+"
+					if f < 0 {
+						sign = ""
+					}
+					parts[len(parts)-1] += msg(ans.Lang, "（环比 ", " (") + sign + nlq.FormatCompact(f, semantic.UnitPercent, ans.Lang) + msg(ans.Lang, "）", " on the previous period)")
+				}
 			}
 		}
 		r.Lines = append(r.Lines, strings.Join(parts, " · "))
@@ -546,4 +566,11 @@ func (s *Server) RunNow(ctx context.Context, id string) (any, error) {
 		return nil, fmt.Errorf("no subscription or alert %q", id)
 	}
 	return s.evaluateAlert(ctx, a, s.engine.AsOf)
+}
+
+func msg(lang, zh, en string) string {
+	if lang == "en" {
+		return en
+	}
+	return zh
 }

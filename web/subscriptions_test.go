@@ -86,7 +86,8 @@ func TestSubscriptions(t *testing.T) {
 	if len(hooks) != 1 || len(feishu) != 1 {
 		t.Fatalf("deliveries: webhook %d, feishu %d", len(hooks), len(feishu))
 	}
-	if hooks[0]["title"] != "上周各渠道的销售额" || !strings.Contains(fmt_(hooks[0]), "门店") || strings.Contains(fmt_(hooks[0]), "天猫") {
+	if hooks[0]["title"] != "上周各渠道的销售额" || !strings.Contains(fmt_(hooks[0]), "门店") || strings.Contains(fmt_(hooks[0]), "天猫") ||
+		!strings.Contains(fmt_(hooks[0]["lines"]), "环比") {
 		t.Errorf("webhook body (a region manager sees only stores) %v", hooks[0])
 	}
 	if feishu[0]["timestamp"] != "1700000000" || feishu[0]["sign"] != "UqhI0v4zAkSwI4hNYBuHQvnrAqshA0UaeBGHCUMPX70=" {
