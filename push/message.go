@@ -21,6 +21,9 @@ type Report struct {
 	Link      string   `json:"link,omitempty"`
 	LinkText  string   `json:"link_text,omitempty"`
 	Chart     []byte   `json:"chart,omitempty"`
+	// ChartURL is where the chart can be fetched (the server's public
+	// /charts/…), for platforms that show images by URL (DingTalk, Slack).
+	ChartURL string `json:"chart_url,omitempty"`
 }
 
 // markdown is the report as Markdown, the common ground of the platforms.
@@ -74,6 +77,9 @@ func FeishuBody(r Report, secret string, ts int64) ([]byte, error) {
 // (DingTalkURL).
 func DingTalkBody(r Report) ([]byte, error) {
 	text := "### " + r.Title + "\n\n" + r.markdown()
+	if r.ChartURL != "" {
+		text += "\n\n![chart](" + r.ChartURL + ")"
+	}
 	if r.Link == "" {
 		return json.Marshal(map[string]any{"msgtype": "markdown", "markdown": map[string]any{"title": r.Title, "text": text}})
 	}
@@ -117,6 +123,9 @@ func SlackBody(r Report) ([]byte, error) {
 		map[string]any{"type": "header", "text": map[string]any{"type": "plain_text", "text": cutRunes(r.Title, 150)}},
 		map[string]any{"type": "section", "text": map[string]any{"type": "mrkdwn", "text": cutRunes(r.markdown(), 3000)}},
 	}
+	if r.ChartURL != "" {
+		blocks = append(blocks, map[string]any{"type": "image", "image_url": r.ChartURL, "alt_text": r.Title})
+	}
 	if r.Link != "" {
 		blocks = append(blocks, map[string]any{"type": "actions", "elements": []any{map[string]any{
 			"type": "button", "url": r.Link, "text": map[string]any{"type": "plain_text", "text": r.linkText()}}}})
@@ -130,6 +139,9 @@ func WebhookBody(r Report) ([]byte, error) {
 	body := map[string]any{"title": r.Title, "reading": r.Reading, "lines": r.Lines, "narrative": r.Narrative, "link": r.Link}
 	if len(r.Chart) > 0 {
 		body["chart_png_base64"] = base64.StdEncoding.EncodeToString(r.Chart)
+	}
+	if r.ChartURL != "" {
+		body["chart_url"] = r.ChartURL
 	}
 	return json.Marshal(body)
 }

@@ -60,6 +60,16 @@ func TestDingTalkAndSlack(t *testing.T) {
 	if blocks := m["blocks"].([]any); len(blocks) != 3 || !strings.HasPrefix(m["text"].(string), report.Title) {
 		t.Errorf("Slack %s", data)
 	}
+	withURL := report
+	withURL.ChartURL = "https://bi.example.com/charts/x.png"
+	data, _ = SlackBody(withURL)
+	if blocks := decode(t, data)["blocks"].([]any); len(blocks) != 4 || blocks[2].(map[string]any)["image_url"] != withURL.ChartURL {
+		t.Errorf("Slack with a chart %s", data)
+	}
+	data, _ = DingTalkBody(withURL)
+	if !strings.Contains(string(data), "![chart](https://bi.example.com/charts/x.png)") {
+		t.Errorf("DingTalk with a chart %s", data)
+	}
 }
 
 func TestWeComLimitsAndImage(t *testing.T) {

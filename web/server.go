@@ -172,6 +172,7 @@ func (s *Server) Handler() http.Handler {
 	r.Use(gin.Recovery(), s.logRequests, s.securityHeaders)
 	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
 	r.GET("/metrics", s.metricsAuth, gin.WrapH(s.metrics.handler()))
+	r.GET("/charts/:file", s.handleChart)
 	r.POST("/api/v1/login", s.handleLogin)
 	r.POST("/api/v1/logout", s.handleLogout)
 	api := r.Group("/api/v1", s.authenticate, s.checkCSRF, s.limit)

@@ -201,3 +201,34 @@ func (s *Store) DeleteAlert(_ context.Context, id string) error {
 		return b.Delete([]byte(id))
 	})
 }
+
+var bucketCharts = []byte("charts") // token → PNG of a pushed report's chart
+
+// PutChart keeps a report's chart image under an unguessable token.
+func (s *Store) PutChart(_ context.Context, token string, png []byte) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		b, err := tx.CreateBucketIfNotExists(bucketCharts)
+		if err != nil {
+			return err
+		}
+		return b.Put([]byte(token), png)
+	})
+}
+
+// Chart returns a chart image by token.
+func (s *Store) Chart(_ context.Context, token string) ([]byte, error) {
+	var out []byte
+	err := s.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketCharts)
+		if b == nil {
+			return ErrNotFound
+		}
+		v := b.Get([]byte(token))
+		if v == nil {
+			return ErrNotFound
+		}
+		out = append([]byte(nil), v...)
+		return nil
+	})
+	return out, err
+}

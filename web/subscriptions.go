@@ -418,7 +418,27 @@ func (s *Server) reportFor(ctx context.Context, sub push.Subscription) (push.Rep
 		r.Link = s.opts.PublicOrigins[0] + "/?q=" + url.QueryEscape(sub.Question)
 	}
 	r.Chart = s.chartFor(sub.Question, ans)
+	if len(r.Chart) > 0 && len(s.opts.PublicOrigins) > 0 {
+		// Platforms that show images by URL fetch it from here.
+		token := identity.NewID(16)
+		if err := s.store.PutChart(ctx, token, r.Chart); err == nil {
+			r.ChartURL = s.opts.PublicOrigins[0] + "/charts/" + token + ".png"
+		}
+	}
 	return r, nil
+}
+
+// handleChart serves a pushed report's chart: the token is the credential
+// (IM platforms fetch it without signing in).
+func (s *Server) handleChart(c *gin.Context) {
+	token := strings.TrimSuffix(c.Param("file"), ".png")
+	png, err := s.store.Chart(c.Request.Context(), token)
+	if err != nil || len(token) != 32 {
+		writeError(c, &apiError{Code: "not_found", Message: "no such chart"})
+		return
+	}
+	c.Header("Cache-Control", "public, max-age=86400")
+	c.Data(http.StatusOK, "image/png", png)
 }
 
 // chartFor draws the answer's first metric by its first category or time

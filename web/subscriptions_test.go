@@ -50,6 +50,7 @@ func TestSubscriptions(t *testing.T) {
 	opts := webOptions()
 	opts.PushAllowHosts = "127.0.0.0/8"
 	opts.Now = func() time.Time { mu.Lock(); defer mu.Unlock(); return clock }
+	opts.PublicOrigins = []string{"https://bi.example.com"}
 	ts := newTestServer(t, "", 0, opts)
 	south := addStoredUser(t, ts, "south", "region_manager", map[string]string{"region": "华南"}, 0)
 	other := addStoredUser(t, ts, "other", "hq", nil, 0)
@@ -122,6 +123,24 @@ func TestSubscriptions(t *testing.T) {
 	mu.Unlock()
 	if chart, _ := base64.StdEncoding.DecodeString(fmt.Sprint(last["chart_png_base64"])); !bytes.HasPrefix(chart, []byte("\x89PNG")) {
 		t.Errorf("the report carries no chart image (%d bytes)", len(chart))
+	}
+	// The chart is also served by URL (for DingTalk and Slack), without sign-in.
+	chartURL := fmt.Sprint(last["chart_url"])
+	path, ok := strings.CutPrefix(chartURL, "https://bi.example.com")
+	if !ok {
+		t.Fatalf("chart_url %q", chartURL)
+	}
+	res, err := http.Get(ts.URL + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	png, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 || !bytes.HasPrefix(png, []byte("\x89PNG")) {
+		t.Errorf("GET %s: %d", path, res.StatusCode)
+	}
+	if res, _ := http.Get(ts.URL + "/charts/guess.png"); res.StatusCode != 404 {
+		t.Errorf("a guessed chart: %d", res.StatusCode)
 	}
 }
 
