@@ -84,7 +84,7 @@ func (g *Guard) CheckURL(ctx context.Context, raw string) error {
 	}
 	for _, a := range addrs {
 		if !g.allowed(u.Hostname(), a) {
-			return fmt.Errorf("%w: %s is %s", ErrForbiddenAddress, u.Hostname(), a)
+			return fmt.Errorf("%w: %s is %s", ErrForbiddenAddress, u.Hostname(), a.Unmap())
 		}
 	}
 	return nil
@@ -111,7 +111,7 @@ func (g *Guard) Client(timeout time.Duration) *http.Client {
 			var last error = fmt.Errorf("%w: %s has no address", ErrForbiddenAddress, host)
 			for _, a := range addrs {
 				if !g.allowed(host, a) {
-					last = fmt.Errorf("%w: %s is %s", ErrForbiddenAddress, host, a)
+					last = fmt.Errorf("%w: %s is %s", ErrForbiddenAddress, host, a.Unmap())
 					continue
 				}
 				conn, err := dialer.DialContext(ctx, network, net.JoinHostPort(a.String(), port))
