@@ -49,7 +49,7 @@ var emailTemplate = template.Must(template.New("mail").Parse(`<!doctype html><ht
 // a chart goes inline (multipart/related, referenced as cid:chart).
 func EmailMessage(r Report, from string, to []string, now time.Time) ([]byte, error) {
 	var body bytes.Buffer
-	r.LinkText = r.linkText()
+	r.LinkText = r.LinkTextOr()
 	if err := emailTemplate.Execute(&body, struct {
 		Report
 		HasChart bool

@@ -26,8 +26,9 @@ type Report struct {
 	ChartURL string `json:"chart_url,omitempty"`
 }
 
-// markdown is the report as Markdown, the common ground of the platforms.
-func (r Report) markdown() string {
+// Markdown is the report's body (reading, key numbers, narrative) as
+// Markdown, the common ground of the platforms.
+func (r Report) Markdown() string {
 	var b strings.Builder
 	if r.Reading != "" {
 		b.WriteString(r.Reading + "\n\n")
@@ -44,27 +45,39 @@ func (r Report) markdown() string {
 	return strings.TrimSpace(b.String())
 }
 
-func (r Report) linkText() string {
+// LinkTextOr is the link's text: LinkText, else 在问数中查看.
+func (r Report) LinkTextOr() string {
 	if r.LinkText != "" {
 		return r.LinkText
 	}
 	return "在问数中查看"
 }
 
-// FeishuBody is a Feishu custom bot message: an interactive card with the
-// report and a button back to the page, signed when secret is set
-// (timestamp in seconds in the body).
-func FeishuBody(r Report, secret string, ts int64) ([]byte, error) {
-	elements := []any{map[string]any{"tag": "div", "text": map[string]any{"tag": "lark_md", "content": r.markdown()}}}
+// FeishuCard is the report as a Feishu interactive card: a header, the
+// report in lark_md, the chart when it has been uploaded (imageKey, from
+// the app's image API) and a button back to the page.
+func FeishuCard(r Report, imageKey string) map[string]any {
+	elements := []any{map[string]any{"tag": "div", "text": map[string]any{"tag": "lark_md", "content": r.Markdown()}}}
+	if imageKey != "" {
+		elements = append(elements, map[string]any{"tag": "img", "img_key": imageKey,
+			"alt": map[string]any{"tag": "plain_text", "content": r.Title}})
+	}
 	if r.Link != "" {
 		elements = append(elements, map[string]any{"tag": "action", "actions": []any{map[string]any{
-			"tag": "button", "type": "primary", "url": r.Link, "text": map[string]any{"tag": "plain_text", "content": r.linkText()}}}})
+			"tag": "button", "type": "primary", "url": r.Link, "text": map[string]any{"tag": "plain_text", "content": r.LinkTextOr()}}}})
 	}
-	body := map[string]any{"msg_type": "interactive", "card": map[string]any{
+	return map[string]any{
 		"config":   map[string]any{"wide_screen_mode": true},
 		"header":   map[string]any{"title": map[string]any{"tag": "plain_text", "content": r.Title}},
 		"elements": elements,
-	}}
+	}
+}
+
+// FeishuBody is a Feishu custom bot message: an interactive card with the
+// report (and its chart when imageKey is set) and a button back to the
+// page, signed when secret is set (timestamp in seconds in the body).
+func FeishuBody(r Report, imageKey, secret string, ts int64) ([]byte, error) {
+	body := map[string]any{"msg_type": "interactive", "card": FeishuCard(r, imageKey)}
 	if secret != "" {
 		body["timestamp"] = strconv.FormatInt(ts, 10)
 		body["sign"] = FeishuSign(secret, ts)
@@ -76,7 +89,7 @@ func FeishuBody(r Report, secret string, ts int64) ([]byte, error) {
 // button when there is a link, else Markdown. Its signature goes in the URL
 // (DingTalkURL).
 func DingTalkBody(r Report) ([]byte, error) {
-	text := "### " + r.Title + "\n\n" + r.markdown()
+	text := "### " + r.Title + "\n\n" + r.Markdown()
 	if r.ChartURL != "" {
 		text += "\n\n![chart](" + r.ChartURL + ")"
 	}
@@ -84,7 +97,7 @@ func DingTalkBody(r Report) ([]byte, error) {
 		return json.Marshal(map[string]any{"msgtype": "markdown", "markdown": map[string]any{"title": r.Title, "text": text}})
 	}
 	return json.Marshal(map[string]any{"msgtype": "actionCard", "actionCard": map[string]any{
-		"title": r.Title, "text": text, "singleTitle": r.linkText(), "singleURL": r.Link}})
+		"title": r.Title, "text": text, "singleTitle": r.LinkTextOr(), "singleURL": r.Link}})
 }
 
 // WeComMaxMarkdown is the largest markdown content a WeCom group robot takes.
@@ -94,12 +107,7 @@ const WeComMaxMarkdown = 4096
 // (cut to 4,096 bytes on a character boundary) and, with a chart, an image
 // message (base64 and md5 of the PNG).
 func WeComBodies(r Report) ([][]byte, error) {
-	content := "**" + r.Title + "**\n" + r.markdown()
-	if r.Link != "" {
-		content += "\n[" + r.linkText() + "](" + r.Link + ")"
-	}
-	content = cutBytes(content, WeComMaxMarkdown)
-	md, err := json.Marshal(map[string]any{"msgtype": "markdown", "markdown": map[string]any{"content": content}})
+	md, err := json.Marshal(map[string]any{"msgtype": "markdown", "markdown": map[string]any{"content": WeComMarkdown(r)}})
 	if err != nil {
 		return nil, err
 	}
@@ -116,19 +124,29 @@ func WeComBodies(r Report) ([][]byte, error) {
 	return out, nil
 }
 
+// WeComMarkdown is the report as WeCom Markdown, cut to 4,096 bytes on a
+// character boundary.
+func WeComMarkdown(r Report) string {
+	content := "**" + r.Title + "**\n" + r.Markdown()
+	if r.Link != "" {
+		content += "\n[" + r.LinkTextOr() + "](" + r.Link + ")"
+	}
+	return cutBytes(content, WeComMaxMarkdown)
+}
+
 // SlackBody is a Slack incoming-webhook message in blocks, with the plain
 // text as the notification fallback.
 func SlackBody(r Report) ([]byte, error) {
 	blocks := []any{
 		map[string]any{"type": "header", "text": map[string]any{"type": "plain_text", "text": cutRunes(r.Title, 150)}},
-		map[string]any{"type": "section", "text": map[string]any{"type": "mrkdwn", "text": cutRunes(r.markdown(), 3000)}},
+		map[string]any{"type": "section", "text": map[string]any{"type": "mrkdwn", "text": cutRunes(r.Markdown(), 3000)}},
 	}
 	if r.ChartURL != "" {
 		blocks = append(blocks, map[string]any{"type": "image", "image_url": r.ChartURL, "alt_text": r.Title})
 	}
 	if r.Link != "" {
 		blocks = append(blocks, map[string]any{"type": "actions", "elements": []any{map[string]any{
-			"type": "button", "url": r.Link, "text": map[string]any{"type": "plain_text", "text": r.linkText()}}}})
+			"type": "button", "url": r.Link, "text": map[string]any{"type": "plain_text", "text": r.LinkTextOr()}}}})
 	}
 	return json.Marshal(map[string]any{"text": r.Title + ": " + r.Narrative, "blocks": blocks})
 }

@@ -24,7 +24,7 @@ func decode(t *testing.T, data []byte) map[string]any {
 }
 
 func TestFeishuCard(t *testing.T) {
-	data, err := FeishuBody(report, "SECabc123", 1700000000)
+	data, err := FeishuBody(report, "", "SECabc123", 1700000000)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,7 +36,7 @@ func TestFeishuCard(t *testing.T) {
 	if card["header"].(map[string]any)["title"].(map[string]any)["content"] != report.Title || !strings.Contains(string(data), report.Link) {
 		t.Errorf("card %s", data)
 	}
-	unsigned, _ := FeishuBody(report, "", 0)
+	unsigned, _ := FeishuBody(report, "", "", 0)
 	if strings.Contains(string(unsigned), `"sign"`) {
 		t.Error("an unsigned bot got a sign")
 	}

@@ -24,6 +24,9 @@ const (
 	ChannelSlack    = "slack"
 	ChannelEmail    = "email"
 	ChannelWebhook  = "webhook"
+	// ChannelChat is an IM chat the bot posts to itself (a subscription
+	// made from the chat): Platform says which, To which chat.
+	ChannelChat = "chat"
 )
 
 // Channel is where a report goes. Secret signs the request (Feishu,
@@ -33,6 +36,14 @@ type Channel struct {
 	URL    string `json:"url,omitempty"`
 	Secret string `json:"secret,omitempty"`
 	To     string `json:"to,omitempty"`
+	// Platform is a chat channel's IM platform (feishu, dingtalk, wecom, slack).
+	Platform string `json:"platform,omitempty"`
+}
+
+// ChatPoster posts a report to a chat through a platform's app API (the
+// IM bot); to is the chat as the bot recorded it.
+type ChatPoster interface {
+	Post(ctx context.Context, to string, r Report) error
 }
 
 // ErrPermanent marks a failure no retry can mend (a bad signature, a
@@ -57,6 +68,12 @@ type Sender struct {
 	// channel type: the platforms' own limits by default (DingTalk and
 	// WeCom 20 a minute, Feishu 5 a second); 0 leaves a type unlimited.
 	PerMinute map[string]int
+	// Chats post to chat channels, by platform (the configured IM bots).
+	Chats map[string]ChatPoster
+	// FeishuImage uploads a chart through the Feishu app's image API and
+	// returns its image_key, so a Feishu webhook card shows the chart (nil
+	// when no Feishu app is configured: the card goes without it).
+	FeishuImage func(ctx context.Context, png []byte) (string, error)
 
 	mu       sync.Mutex
 	limiters map[string]*rate.Limiter
@@ -64,6 +81,13 @@ type Sender struct {
 
 // DefaultPerMinute are the platforms' documented limits per robot.
 var DefaultPerMinute = map[string]int{ChannelDingTalk: 20, ChannelWeCom: 20, ChannelFeishu: 300}
+
+func (s *Sender) log() *slog.Logger {
+	if s.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return s.Logger
+}
 
 // wait blocks until the destination may take another request, or fails
 // at once when ctx's deadline comes first.
@@ -125,7 +149,14 @@ func (s *Sender) Send(ctx context.Context, ch Channel, r Report) (attempts int, 
 	var bodies [][]byte
 	switch ch.Type {
 	case ChannelFeishu:
-		b, err := FeishuBody(r, ch.Secret, now().Unix())
+		key := ""
+		if len(r.Chart) > 0 && s.FeishuImage != nil {
+			if key, err = s.FeishuImage(ctx, r.Chart); err != nil {
+				s.log().Warn("feishu chart upload failed; the card goes without it", "err", err)
+				key = ""
+			}
+		}
+		b, err := FeishuBody(r, key, ch.Secret, now().Unix())
 		if err != nil {
 			return 0, err
 		}
@@ -153,6 +184,15 @@ func (s *Sender) Send(ctx context.Context, ch Channel, r Report) (attempts int, 
 		bodies = [][]byte{b}
 	case ChannelEmail:
 		return s.sendEmail(ctx, ch, r)
+	case ChannelChat:
+		poster := s.Chats[ch.Platform]
+		if poster == nil {
+			return 0, fmt.Errorf("%w: no %s bot is configured on this server", ErrPermanent, ch.Platform)
+		}
+		if err := s.wait(ctx, ch); err != nil {
+			return 0, err
+		}
+		return 1, poster.Post(ctx, ch.To, r)
 	case ChannelWebhook:
 		b, err := WebhookBody(r)
 		if err != nil {
