@@ -24,6 +24,12 @@ type User struct {
 	Attrs        map[string]string `json:"attrs,omitempty"`
 	PasswordHash string            `json:"password_hash,omitempty"`
 	Created      time.Time         `json:"created"`
+	// Email and IM map the user's IM accounts to this user: IM by
+	// platform (feishu, dingtalk, wecom, slack) to the platform's user id
+	// (Feishu open_id, DingTalk staffId, WeCom userid, Slack member id);
+	// Email where the platform tells the sender's email.
+	Email string            `json:"email,omitempty"`
+	IM    map[string]string `json:"im,omitempty"`
 }
 
 // Public is the user without secrets, for listings.

@@ -27,7 +27,7 @@ type alertBody struct {
 	NoData     string         `json:"no_data"`
 }
 
-func (s *Server) checkAlert(ctx context.Context, p *Principal, b *alertBody) error {
+func (s *Server) checkAlert(ctx context.Context, p *Principal, b *alertBody, chats []push.Channel) error {
 	bad := func(format string, args ...any) error {
 		return &apiError{Code: "bad_request", Message: fmt.Sprintf(format, args...)}
 	}
@@ -50,7 +50,7 @@ func (s *Server) checkAlert(ctx context.Context, p *Principal, b *alertBody) err
 	default:
 		return bad("no_data must be keep, ok or alert")
 	}
-	if err := s.checkSubscription(ctx, p, &b.subscriptionBody); err != nil {
+	if err := s.checkSubscription(ctx, p, &b.subscriptionBody, chats); err != nil {
 		return err
 	}
 	tr := s.engine.Rules.Translate(b.Question, nil, s.engine.AsOf)
@@ -67,7 +67,7 @@ func (s *Server) handleAddAlert(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	if err := s.checkAlert(c.Request.Context(), p, &body); err != nil {
+	if err := s.checkAlert(c.Request.Context(), p, &body, nil); err != nil {
 		s.fail(c, err)
 		return
 	}
@@ -127,7 +127,7 @@ func (s *Server) handlePatchAlert(c *gin.Context) {
 			body.Channels[i].Secret = a.Channels[i].Secret
 		}
 	}
-	if err := s.checkAlert(c.Request.Context(), principal(c), &body); err != nil {
+	if err := s.checkAlert(c.Request.Context(), principal(c), &body, a.Channels); err != nil {
 		s.fail(c, err)
 		return
 	}

@@ -22,6 +22,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/gorilla/websocket"
 
+	"github.com/wenshu-bi/wenshu/im"
 	"github.com/wenshu-bi/wenshu/nlq"
 	"github.com/wenshu-bi/wenshu/push"
 	"github.com/wenshu-bi/wenshu/semantic"
@@ -78,6 +79,12 @@ type Options struct {
 	ReadTimeout, WriteTimeout time.Duration
 	// Examples is the engine's index of confirmed pairs; new ones are added to it.
 	Examples *nlq.ExampleIndex
+	// IM are the configured IM bots (at most one per platform); their
+	// events come to /im/<platform>/events.
+	IM []im.Adapter
+	// IMDefaultRole is the role of IM senders mapped to no user
+	// (WENSHU_IM_DEFAULT_ROLE); empty gives them no access.
+	IMDefaultRole string
 }
 
 // Server serves the API, the websocket stream and the chat page.
@@ -99,6 +106,8 @@ type Server struct {
 	translators   string
 	pushGuard     *push.Guard
 	sender        *push.Sender
+	bots          map[string]im.Adapter
+	imState       imState
 
 	// ctx ends when the server shuts down: websocket asks stop with it.
 	ctx    context.Context
@@ -145,7 +154,18 @@ func NewServer(engine *nlq.Engine, store *Store, log *slog.Logger, opts Options)
 		guard, _ = push.NewGuard("")
 	}
 	s.pushGuard = guard
-	s.sender = &push.Sender{Client: guard.Client(30 * time.Second), Now: opts.Now, Logger: log, SMTP: opts.SMTP}
+	s.sender = &push.Sender{Client: guard.Client(30 * time.Second), Now: opts.Now, Logger: log, SMTP: opts.SMTP,
+		Chats: map[string]push.ChatPoster{}}
+	s.bots = map[string]im.Adapter{}
+	for _, a := range opts.IM {
+		s.bots[a.Platform()] = a
+		s.sender.Chats[a.Platform()] = a
+		if up, ok := a.(interface {
+			UploadImage(context.Context, []byte) (string, error)
+		}); ok {
+			s.sender.FeishuImage = up.UploadImage // Feishu webhook cards show the chart too
+		}
+	}
 	s.RefreshUsers(ctx)
 	if engine.LLM != nil {
 		observe := engine.LLM.OnCall
@@ -173,6 +193,7 @@ func (s *Server) Handler() http.Handler {
 	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
 	r.GET("/metrics", s.metricsAuth, gin.WrapH(s.metrics.handler()))
 	r.GET("/charts/:file", s.handleChart)
+	s.mountIM(r)
 	r.POST("/api/v1/login", s.handleLogin)
 	r.POST("/api/v1/logout", s.handleLogout)
 	api := r.Group("/api/v1", s.authenticate, s.checkCSRF, s.limit)

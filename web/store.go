@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -17,7 +18,8 @@ import (
 // own (bbolt), separate from the read-only data. Every write is committed
 // and synced before it returns, so a restart loses no conversation.
 type Store struct {
-	db *bolt.DB
+	db         *bolt.DB
+	seenWrites atomic.Int64 // IM event ids written (old ones are pruned every 1000)
 }
 
 var bucketConversations = []byte("conversations")

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -32,8 +33,11 @@ type subscriptionBody struct {
 
 // checkSubscription refuses at creation what would fail at 9 am: a bad
 // cron, an unknown channel, a refused webhook address, a question that
-// does not translate or asks what the owner may not see.
-func (s *Server) checkSubscription(ctx context.Context, p *Principal, b *subscriptionBody) error {
+// does not translate or asks what the owner may not see. A chat channel
+// (the IM bot posting itself) is made by subscribing from the chat: it is
+// accepted when listed in chats (the chat asked from, or the channels a
+// subscription already had), or from an admin.
+func (s *Server) checkSubscription(ctx context.Context, p *Principal, b *subscriptionBody, chats []push.Channel) error {
 	bad := func(format string, args ...any) error {
 		return &apiError{Code: "bad_request", Message: fmt.Sprintf(format, args...)}
 	}
@@ -56,6 +60,16 @@ func (s *Server) checkSubscription(ctx context.Context, p *Principal, b *subscri
 			if err := s.pushGuard.CheckURL(ctx, ch.URL); err != nil {
 				return bad("channels[%d]: %v", i, err)
 			}
+		case push.ChannelChat:
+			if s.bots[ch.Platform] == nil {
+				return bad("channels[%d]: no %s bot is configured on this server", i, ch.Platform)
+			}
+			if ch.To == "" {
+				return bad("channels[%d]: a chat channel needs the chat (to)", i)
+			}
+			if !p.Admin && !slices.Contains(chats, push.Channel{Type: ch.Type, Platform: ch.Platform, To: ch.To}) {
+				return bad("channels[%d]: chat channels are made by subscribing from the chat (@问数 每天早上9点发一下昨天的销售额)", i)
+			}
 		case push.ChannelEmail:
 			if s.opts.SMTP == nil {
 				return bad("channels[%d]: email needs an SMTP server (WENSHU_SMTP_ADDR, WENSHU_SMTP_FROM)", i)
@@ -64,7 +78,7 @@ func (s *Server) checkSubscription(ctx context.Context, p *Principal, b *subscri
 				return bad("channels[%d]: %v", i, err)
 			}
 		default:
-			return bad("channels[%d]: unknown type %q (want feishu, dingtalk, wecom, slack, email or webhook)", i, ch.Type)
+			return bad("channels[%d]: unknown type %q (want feishu, dingtalk, wecom, slack, email, webhook or chat)", i, ch.Type)
 		}
 	}
 	scope, err := s.scope(ctx, p)
@@ -98,7 +112,7 @@ func (s *Server) handleAddSubscription(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	if err := s.checkSubscription(c.Request.Context(), p, &body); err != nil {
+	if err := s.checkSubscription(c.Request.Context(), p, &body, nil); err != nil {
 		s.fail(c, err)
 		return
 	}
@@ -175,7 +189,7 @@ func (s *Server) handlePatchSubscription(c *gin.Context) {
 			body.Channels[i].Secret = sub.Channels[i].Secret
 		}
 	}
-	if err := s.checkSubscription(c.Request.Context(), principal(c), &body); err != nil {
+	if err := s.checkSubscription(c.Request.Context(), principal(c), &body, sub.Channels); err != nil {
 		s.fail(c, err)
 		return
 	}
@@ -370,7 +384,17 @@ func (s *Server) reportFor(ctx context.Context, sub push.Subscription) (push.Rep
 	if ans.Clarification != nil || ans.Refusal != nil {
 		return push.Report{}, errors.New(ans.Answer)
 	}
-	r := push.Report{Title: sub.Question, Narrative: ans.Answer}
+	return s.reportOf(ctx, ans, sub.Question, s.fireDate(sub.Timezone), scope), nil
+}
+
+// reportOf is an answer as a report: its reading, the key numbers with
+// their change on the previous period, the narrative and notes, a chart
+// and a link back to the page (what push and the IM bots send).
+func (s *Server) reportOf(ctx context.Context, ans *nlq.Answer, question string, asOf semantic.Date, scope *nlq.Scope) push.Report {
+	r := push.Report{Title: question, Narrative: ans.Answer}
+	if len(ans.Notes) > 0 {
+		r.Narrative += "\n" + strings.Join(ans.Notes, "\n")
+	}
 	if ans.Reading != nil {
 		r.Reading = ans.Reading.Text
 	}
@@ -379,7 +403,7 @@ func (s *Server) reportFor(ctx context.Context, sub push.Subscription) (push.Rep
 		// The key numbers come with their change on the previous period.
 		pq := q.Clone()
 		pq.Compare = semantic.ComparePoP
-		if plan, err := semantic.Compile(s.engine.Model, pq, s.engine.CompileOptions(s.fireDate(sub.Timezone), scope)); err == nil {
+		if plan, err := semantic.Compile(s.engine.Model, pq, s.engine.CompileOptions(asOf, scope)); err == nil {
 			if res, err := s.engine.Runner.Run(ctx, plan); err == nil {
 				semantic.Localize(res.Columns, ans.Lang)
 				cols, rows = res.Columns, res.Rows
@@ -415,9 +439,9 @@ func (s *Server) reportFor(ctx context.Context, sub push.Subscription) (push.Rep
 		r.Lines = append(r.Lines, strings.Join(parts, " · "))
 	}
 	if len(s.opts.PublicOrigins) > 0 {
-		r.Link = s.opts.PublicOrigins[0] + "/?q=" + url.QueryEscape(sub.Question)
+		r.Link = s.opts.PublicOrigins[0] + "/?q=" + url.QueryEscape(question)
 	}
-	r.Chart = s.chartFor(sub.Question, ans)
+	r.Chart = s.chartFor(question, ans)
 	if len(r.Chart) > 0 && len(s.opts.PublicOrigins) > 0 {
 		// Platforms that show images by URL fetch it from here.
 		token := identity.NewID(16)
@@ -425,7 +449,7 @@ func (s *Server) reportFor(ctx context.Context, sub push.Subscription) (push.Rep
 			r.ChartURL = s.opts.PublicOrigins[0] + "/charts/" + token + ".png"
 		}
 	}
-	return r, nil
+	return r
 }
 
 // handleChart serves a pushed report's chart: the token is the credential

@@ -3,8 +3,10 @@ package web
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
+	"slices"
 	"strings"
 	"time"
 
@@ -102,6 +104,9 @@ type userBody struct {
 	Password string            `json:"password"`
 	// ExpiresIn is the first token's lifetime ("720h"); empty never expires.
 	ExpiresIn string `json:"expires_in"`
+	// Email and IM map the user's IM accounts (im: platform → user id).
+	Email string            `json:"email"`
+	IM    map[string]string `json:"im"`
 }
 
 // NewUser validates and makes a user with its first API token; the CLI and
@@ -167,6 +172,14 @@ func (s *Server) handleAddUser(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
+	others, err := s.store.Users(c.Request.Context())
+	if err == nil {
+		err = SetContacts(others, &u, &body.Email, body.IM)
+	}
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
 	if err := s.store.AddUser(c.Request.Context(), u, tok); err != nil {
 		if errors.Is(err, ErrExists) {
 			err = &apiError{Code: "conflict", Message: "a user named " + u.Name + " already exists"}
@@ -193,6 +206,9 @@ type userPatch struct {
 	Attrs    map[string]string `json:"attrs"`
 	Unset    []string          `json:"unset"`
 	Password *string           `json:"password"`
+	Email    *string           `json:"email"`
+	// IM sets IM accounts (platform → user id; "" removes one).
+	IM map[string]string `json:"im"`
 }
 
 func (s *Server) handlePatchUser(c *gin.Context) {
@@ -206,6 +222,14 @@ func (s *Server) handlePatchUser(c *gin.Context) {
 		return
 	}
 	if err := ApplyPatch(s.engine.Model, u, body.Role, body.Attrs, body.Unset, body.Password); err != nil {
+		s.fail(c, err)
+		return
+	}
+	others, err := s.store.Users(c.Request.Context())
+	if err == nil {
+		err = SetContacts(others, u, body.Email, body.IM)
+	}
+	if err != nil {
 		s.fail(c, err)
 		return
 	}
@@ -342,4 +366,47 @@ func respondList[T any](s *Server, c *gin.Context, key string, list []T, err err
 		list = []T{}
 	}
 	c.JSON(http.StatusOK, gin.H{key: list})
+}
+
+// SetContacts sets a user's email and IM accounts (im: platform → user id;
+// an empty id removes the platform). An account or email may belong to one
+// user only: the bot must know who is asking, so a second claim is refused.
+func SetContacts(others []identity.User, u *identity.User, email *string, ims map[string]string) error {
+	bad := func(format string, args ...any) error {
+		return &apiError{Code: "bad_request", Message: fmt.Sprintf(format, args...)}
+	}
+	if email != nil {
+		e := strings.TrimSpace(*email)
+		if e != "" && !strings.Contains(e, "@") {
+			return bad("email %q is not an address", e)
+		}
+		u.Email = e
+	}
+	for p, id := range ims {
+		if !slices.Contains(imPlatforms, p) {
+			return bad("IM platform %q: want feishu, dingtalk, wecom or slack", p)
+		}
+		if u.IM == nil {
+			u.IM = map[string]string{}
+		}
+		if id = strings.TrimSpace(id); id == "" {
+			delete(u.IM, p)
+		} else {
+			u.IM[p] = id
+		}
+	}
+	for _, o := range others {
+		if o.ID == u.ID {
+			continue
+		}
+		for p, id := range u.IM {
+			if o.IM[p] == id {
+				return &apiError{Code: "conflict", Message: fmt.Sprintf("the %s account %s already belongs to user %s", p, id, o.Name)}
+			}
+		}
+		if u.Email != "" && strings.EqualFold(o.Email, u.Email) {
+			return &apiError{Code: "conflict", Message: fmt.Sprintf("the email %s already belongs to user %s", u.Email, o.Name)}
+		}
+	}
+	return nil
 }

@@ -72,7 +72,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			origins = append(origins, strings.ToLower(o))
 		}
 	}
-	webOpts := web.Options{TranslatorNote: "rules", AdminToken: *adminToken,
+	bots, err := imFromEnv(os.Getenv)
+	if err != nil {
+		return err
+	}
+	webOpts := web.Options{IM: bots, IMDefaultRole: os.Getenv("WENSHU_IM_DEFAULT_ROLE"),TranslatorNote: "rules", AdminToken: *adminToken,
 		PublicOrigins: origins, FrameAncestors: strings.Fields(*frameAncestors), RateLimit: *rateLimit, RateBurst: *rateBurst, MetricsToken: *metricsToken,
 		SecureCookies: strings.HasPrefix(strings.ToLower(*publicURL), "https://"), PushAllowHosts: os.Getenv("WENSHU_PUSH_ALLOW_HOSTS"), SMTP: smtpFromEnv()}
 
@@ -105,6 +109,21 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	defer db.Close()
 	engine.Conversations = store
+	if r := webOpts.IMDefaultRole; r != "" && engine.Model.Role(r) == nil {
+		return fmt.Errorf("WENSHU_IM_DEFAULT_ROLE: the model has no role %q", r)
+	}
+	for _, b := range bots {
+		log.Info("IM bot on", "platform", b.Platform(), "endpoint", "/im/"+b.Platform()+"/events")
+		if f, ok := b.(interface{ LoadBotInfo(context.Context) error }); ok {
+			go func() {
+				ictx, cancel := context.WithTimeout(ctx, 15*time.Second)
+				defer cancel()
+				if err := f.LoadBotInfo(ictx); err != nil {
+					log.Warn("feishu bot info not read; any @-mention in a group is taken as addressed to the bot", "err", err)
+				}
+			}()
+		}
+	}
 	saved, err := store.Examples(ctx)
 	if err != nil {
 		return err

@@ -52,6 +52,9 @@ func runUser(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	var attrs, unset attrFlags
 	fs.Var(&attrs, "attr", "attribute key=value (repeatable); several values comma-separated")
 	fs.Var(&unset, "unset", "attribute to remove (repeatable)")
+	var ims attrFlags
+	fs.Var(&ims, "im", "IM account platform=user id (repeatable): feishu=ou_…, dingtalk=staffId, wecom=userid, slack=U…; platform= removes one")
+	email := fs.String("email", "", "email, for IM platforms that tell the sender's email")
 	pwStdin := fs.Bool("password-stdin", false, "read a password for the page's sign-in from standard input")
 	expires := fs.Duration("expires", 0, "token lifetime (e.g. 720h); 0 never expires")
 	revoke := fs.String("revoke", "", "revoke this token id instead of making a token")
@@ -100,6 +103,9 @@ func runUser(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		}
 		u, plain, tok, warnings, err := web.NewUser(m, *name, *role, kv, pw, *expires)
 		if err != nil {
+			return err
+		}
+		if err := setContacts(ctx, st, &u, fs, *email, ims); err != nil {
 			return err
 		}
 		for _, w := range warnings {
@@ -180,10 +186,36 @@ func runUser(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		if err := web.ApplyPatch(m, u, rolePtr, kv, unset, pwPtr); err != nil {
 			return err
 		}
+		if err := setContacts(ctx, st, u, fs, *email, ims); err != nil {
+			return err
+		}
 		return st.PutUser(ctx, *u)
 	default:
 		fmt.Fprint(stderr, userUsage)
 		return fmt.Errorf("unknown user subcommand %q", sub)
 	}
 	return nil
+}
+
+// setContacts applies --email (when given) and --im to a user.
+func setContacts(ctx context.Context, st *web.Store, u *identity.User, fs *flag.FlagSet, email string, ims attrFlags) error {
+	kv := map[string]string{}
+	for _, p := range ims {
+		k, v, ok := strings.Cut(p, "=")
+		if !ok {
+			return fmt.Errorf("--im %q: want platform=user id", p)
+		}
+		kv[strings.TrimSpace(k)] = v
+	}
+	var ep *string
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == "email" {
+			ep = &email
+		}
+	})
+	others, err := st.Users(ctx)
+	if err != nil {
+		return err
+	}
+	return web.SetContacts(others, u, ep, kv)
 }
