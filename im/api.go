@@ -8,6 +8,7 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -62,7 +63,12 @@ func (c *Client) Do(ctx context.Context, method, url string, header http.Header,
 	}
 	resp, err := c.retryable().Do(req)
 	if err != nil {
-		return fmt.Errorf("%s %s: %w", method, redact(url), err)
+		// The client's message names the URL, access token included.
+		msg := strings.ReplaceAll(err.Error(), url, redact(url))
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			return fmt.Errorf("%s %s: %w", method, redact(url), ctxErr)
+		}
+		return fmt.Errorf("%s %s: %s", method, redact(url), msg)
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
@@ -111,10 +117,8 @@ func (c *Client) Upload(ctx context.Context, url string, header http.Header, fie
 
 // redact drops the query (access tokens travel there) from a URL for errors.
 func redact(url string) string {
-	if i := bytes.IndexByte([]byte(url), '?'); i >= 0 {
-		return url[:i]
-	}
-	return url
+	base, _, _ := strings.Cut(url, "?")
+	return base
 }
 
 // Token is an access token fetched when first needed and kept until

@@ -410,6 +410,10 @@ func (s *Server) reportOf(ctx context.Context, ans *nlq.Answer, question string,
 			}
 		}
 	}
+	changeWord, changeEn := "环比", "on the previous period"
+	if q := ans.Query; q != nil && q.Compare == semantic.CompareYoY {
+		changeWord, changeEn = "同比", "on a year earlier"
+	}
 	for i, row := range rows {
 		if i == 10 {
 			r.Lines = append(r.Lines, fmt.Sprintf("… %d more", len(rows)-10))
@@ -432,7 +436,7 @@ func (s *Server) reportOf(ctx context.Context, ans *nlq.Answer, question string,
 					if f < 0 {
 						sign = ""
 					}
-					parts[len(parts)-1] += msg(ans.Lang, "（环比 ", " (") + sign + nlq.FormatCompact(f, semantic.UnitPercent, ans.Lang) + msg(ans.Lang, "）", " on the previous period)")
+					parts[len(parts)-1] += msg(ans.Lang, "（"+changeWord+" ", " (") + sign + nlq.FormatCompact(f, semantic.UnitPercent, ans.Lang) + msg(ans.Lang, "）", " "+changeEn+")")
 				}
 			}
 		}
