@@ -2,6 +2,8 @@ package web_test
 
 import (
 	"context"
+	"log/slog"
+	"os"
 	"net/http/httptest"
 	"path/filepath"
 	"testing"
@@ -85,7 +87,7 @@ func newTestServerFull(t testing.TB, meta string, delay time.Duration, opts web.
 	if change != nil {
 		change(engine)
 	}
-	srv := web.NewServer(engine, store, nil, opts)
+	srv := web.NewServer(engine, store, testLogger(t), opts)
 	ts := &testServer{Server: httptest.NewServer(srv.Handler()), srv: srv, store: store, db: db, meta: meta}
 	t.Cleanup(ts.close)
 	return ts
@@ -98,4 +100,12 @@ func (ts *testServer) close() {
 	ts.Server.Close()
 	ts.store.Close()
 	ts.db.Close()
+}
+
+// testLogger logs to the test's output when WENSHU_TEST_LOG is set.
+func testLogger(t testing.TB) *slog.Logger {
+	if os.Getenv("WENSHU_TEST_LOG") == "" {
+		return nil
+	}
+	return slog.New(slog.NewTextHandler(t.Output(), nil))
 }

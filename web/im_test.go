@@ -1,0 +1,459 @@
+package web_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/wenshu-bi/wenshu/im"
+	"github.com/wenshu-bi/wenshu/im/dingtalk"
+	"github.com/wenshu-bi/wenshu/im/feishu"
+	imslack "github.com/wenshu-bi/wenshu/im/slack"
+	"github.com/wenshu-bi/wenshu/im/wecom"
+	"github.com/wenshu-bi/wenshu/nlq"
+	"github.com/wenshu-bi/wenshu/push"
+	"github.com/wenshu-bi/wenshu/semantic"
+	"github.com/wenshu-bi/wenshu/web"
+)
+
+// The IM bots end to end: each platform's signed (and where it applies,
+// encrypted) events in, through the server's /im/<platform>/events, and the
+// replies out to a fake of the platform's API on loopback, which checks
+// the access token and records what was sent. Numbers are checked against
+// hand-written SQL.
+
+// sent is one call to the fake platform API: its path and every text it
+// carried (JSON strings, form values and nested JSON, flattened).
+type sent struct {
+	path string
+	text string
+	raw  string
+}
+
+// fakePlatform serves the four platforms' APIs at once (their paths do not
+// overlap) and hands what the bot sent to the test.
+type fakePlatform struct {
+	*httptest.Server
+	sent      chan sent
+	mu        sync.Mutex
+	tokens    map[string]int // token endpoint → fetches
+	uploads   int
+	feishuBad bool // answer the next Feishu call with "token expired"
+}
+
+func newFakePlatform(t *testing.T) *fakePlatform {
+	f := &fakePlatform{sent: make(chan sent, 64), tokens: map[string]int{}}
+	f.Server = httptest.NewServer(http.HandlerFunc(f.serve))
+	t.Cleanup(f.Close)
+	return f
+}
+
+func (f *fakePlatform) token(path string) {
+	f.mu.Lock()
+	f.tokens[path]++
+	f.mu.Unlock()
+}
+
+func (f *fakePlatform) serve(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	js := func(v any) { w.Header().Set("Content-Type", "application/json"); json.NewEncoder(w).Encode(v) }
+	record := func(text string) { f.sent <- sent{path: r.URL.Path, text: text, raw: string(body)} }
+	p := r.URL.Path
+	switch {
+	// Feishu
+	case p == "/open-apis/auth/v3/tenant_access_token/internal":
+		f.token(p)
+		js(map[string]any{"code": 0, "tenant_access_token": "t-feishu", "expire": 7200})
+	case strings.HasPrefix(p, "/open-apis/"):
+		if r.Header.Get("Authorization") != "Bearer t-feishu" {
+			js(map[string]any{"code": 99991663, "msg": "invalid token"})
+			return
+		}
+		f.mu.Lock()
+		expired := f.feishuBad
+		f.feishuBad = false
+		f.mu.Unlock()
+		if expired {
+			js(map[string]any{"code": 99991663, "msg": "token expired"})
+			return
+		}
+		switch {
+		case strings.HasPrefix(p, "/open-apis/contact/v3/users/"):
+			js(map[string]any{"code": 0, "data": map[string]any{"user": map[string]any{"email": ""}}})
+		case p == "/open-apis/bot/v3/info":
+			js(map[string]any{"code": 0, "bot": map[string]any{"open_id": "ou_bot"}})
+		case p == "/open-apis/im/v1/images":
+			f.mu.Lock()
+			f.uploads++
+			f.mu.Unlock()
+			js(map[string]any{"code": 0, "data": map[string]any{"image_key": "img_v2_chart"}})
+		default:
+			record(flatten(body))
+			js(map[string]any{"code": 0, "data": map[string]any{"message_id": "om_reply"}})
+		}
+	// DingTalk
+	case p == "/robot/sendBySession":
+		record(flatten(body))
+		js(map[string]any{"errcode": 0, "errmsg": "ok"})
+	case p == "/v1.0/oauth2/accessToken":
+		f.token(p)
+		js(map[string]any{"accessToken": "t-ding", "expireIn": 7200})
+	case strings.HasPrefix(p, "/v1.0/robot/"):
+		if r.Header.Get("X-Acs-Dingtalk-Access-Token") != "t-ding" {
+			http.Error(w, `{"code":"InvalidAuthentication"}`, http.StatusUnauthorized)
+			return
+		}
+		record(flatten(body))
+		js(map[string]any{"processQueryKey": "k"})
+	// WeCom
+	case p == "/cgi-bin/gettoken":
+		f.token(p)
+		js(map[string]any{"errcode": 0, "access_token": "t-wecom", "expires_in": 7200})
+	case strings.HasPrefix(p, "/cgi-bin/"):
+		if r.URL.Query().Get("access_token") != "t-wecom" {
+			js(map[string]any{"errcode": 40014, "errmsg": "invalid access_token"})
+			return
+		}
+		if p == "/cgi-bin/media/upload" {
+			f.mu.Lock()
+			f.uploads++
+			f.mu.Unlock()
+			js(map[string]any{"errcode": 0, "media_id": "media-1"})
+			return
+		}
+		record(flatten(body))
+		js(map[string]any{"errcode": 0, "errmsg": "ok"})
+	// Slack
+	case strings.HasPrefix(p, "/api/"):
+		form, _ := url.ParseQuery(string(body))
+		if r.Header.Get("Authorization") != "Bearer xoxb-test" && form.Get("token") != "xoxb-test" {
+			js(map[string]any{"ok": false, "error": "invalid_auth"})
+			return
+		}
+		switch p {
+		case "/api/users.info":
+			js(map[string]any{"ok": true, "user": map[string]any{"id": "U", "profile": map[string]any{"email": ""}}})
+		case "/api/files.getUploadURLExternal":
+			js(map[string]any{"ok": true, "upload_url": f.URL + "/slack-upload", "file_id": "F1"})
+		case "/api/files.completeUploadExternal":
+			f.mu.Lock()
+			f.uploads++
+			f.mu.Unlock()
+			js(map[string]any{"ok": true, "files": []any{map[string]any{"id": "F1", "title": "chart"}}})
+		default:
+			var b strings.Builder
+			for _, k := range []string{"channel", "thread_ts", "text", "blocks"} {
+				b.WriteString(k + "=" + form.Get(k) + "\n")
+			}
+			b.WriteString(flatten([]byte(form.Get("blocks"))))
+			record(b.String())
+			js(map[string]any{"ok": true, "channel": form.Get("channel"), "ts": "9.9"})
+		}
+	case p == "/slack-upload":
+		w.Write([]byte("OK"))
+	default:
+		http.NotFound(w, r)
+	}
+}
+
+// flatten joins every string in a JSON document, opening strings that
+// are JSON themselves (Feishu's content, DingTalk's msgParam).
+func flatten(data []byte) string {
+	var v any
+	if json.Unmarshal(data, &v) != nil {
+		return string(data)
+	}
+	var b strings.Builder
+	var walk func(any)
+	walk = func(v any) {
+		switch x := v.(type) {
+		case string:
+			var inner any
+			if strings.HasPrefix(strings.TrimSpace(x), "{") && json.Unmarshal([]byte(x), &inner) == nil {
+				walk(inner)
+				return
+			}
+			b.WriteString(x + "\n")
+		case map[string]any:
+			for _, e := range x {
+				walk(e)
+			}
+		case []any:
+			for _, e := range x {
+				walk(e)
+			}
+		}
+	}
+	walk(v)
+	return b.String()
+}
+
+// next is the bot's next call to the platform.
+func (f *fakePlatform) next(t *testing.T) sent {
+	t.Helper()
+	select {
+	case s := <-f.sent:
+		return s
+	case <-time.After(30 * time.Second):
+		t.Fatal("the bot sent nothing to the platform")
+	}
+	return sent{}
+}
+
+// imUsers adds an HQ user, a 华南 region manager and maps their IM accounts.
+func imUsers(t *testing.T, ts *testServer, platform string) {
+	t.Helper()
+	ctx := context.Background()
+	for _, u := range []struct {
+		name, role, im string
+		attrs          map[string]string
+	}{{"hq", "hq", "u-hq", nil}, {"south", "region_manager", "u-south", map[string]string{"region": "华南"}}} {
+		user, _, tok, _, err := web.NewUser(ts.srv.Model(), u.name, u.role, u.attrs, "", 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		others, _ := ts.store.Users(ctx)
+		if err := web.SetContacts(others, &user, nil, map[string]string{platform: u.im}); err != nil {
+			t.Fatal(err)
+		}
+		if err := ts.store.AddUser(ctx, user, tok); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ts.srv.RefreshUsers(ctx)
+}
+
+// gold is a hand-written SQL number, formatted as the answers show money.
+func gold(t *testing.T, ts *testServer, sql string) string {
+	t.Helper()
+	_, rows, _, err := ts.db.Query(context.Background(), sql)
+	if err != nil || len(rows) != 1 {
+		t.Fatalf("gold %s: %v", sql, err)
+	}
+	return nlq.FormatCompact(rows[0][0], semantic.UnitCurrency, "zh")
+}
+
+// platformCase drives one platform: how to build an event and where the
+// reply is expected.
+type platformCase struct {
+	name    string
+	adapter func(api string) im.Adapter
+	// event is the signed request of a message from user in thread.
+	event func(t *testing.T, srvURL, user, thread, id, text string) *http.Request
+	// replyPath is the API path the answer to a message arrives at.
+	replyPath string
+}
+
+func platformCases() []platformCase {
+	const feishuKey, feishuToken = "feishu-encrypt-key", "feishu-token"
+	const dingSecret = "ding-secret"
+	const wecomToken, wecomAES, wecomCorp = "wecom-token", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", "ww-corp"
+	const slackSecret = "slack-secret"
+	return []platformCase{
+		{name: "feishu", replyPath: "/open-apis/im/v1/messages/",
+			adapter: func(api string) im.Adapter {
+				return feishu.New(feishu.Config{AppID: "cli_1", AppSecret: "s", VerificationToken: feishuToken, EncryptKey: feishuKey, APIBase: api})
+			},
+			event: func(t *testing.T, srv, user, thread, id, text string) *http.Request {
+				msg := map[string]any{"message_id": "om_" + id, "chat_id": "oc_group", "chat_type": "group", "message_type": "text",
+					"content": mustJSON(map[string]string{"text": "@_user_1 " + text}),
+					"mentions": []any{map[string]any{"key": "@_user_1", "name": "问数", "id": map[string]any{"open_id": "ou_bot"}}}}
+				if thread != "" {
+					msg["root_id"] = "om_" + thread
+				}
+				plain := mustJSON(map[string]any{"schema": "2.0",
+					"header": map[string]any{"event_id": "ev_" + id, "event_type": "im.message.receive_v1", "token": feishuToken},
+					"event":  map[string]any{"sender": map[string]any{"sender_id": map[string]any{"open_id": user}, "sender_type": "user"}, "message": msg}})
+				body := []byte(mustJSON(map[string]string{"encrypt": feishu.Encrypt([]byte(plain), feishuKey, bytes.Repeat([]byte{3}, 16))}))
+				r, _ := http.NewRequest(http.MethodPost, srv+"/im/feishu/events", bytes.NewReader(body))
+				ts := strconv.FormatInt(time.Now().Unix(), 10)
+				r.Header.Set("X-Lark-Request-Timestamp", ts)
+				r.Header.Set("X-Lark-Request-Nonce", "nonce-"+id)
+				r.Header.Set("X-Lark-Signature", feishu.Signature(ts, "nonce-"+id, feishuKey, body))
+				return r
+			}},
+		{name: "dingtalk", replyPath: "/robot/sendBySession",
+			adapter: func(api string) im.Adapter {
+				return dingtalk.New(dingtalk.Config{AppSecret: dingSecret, AppKey: "dingkey", APIBase: api})
+			},
+			event: func(t *testing.T, srv, user, thread, id, text string) *http.Request {
+				base := strings.TrimSuffix(srv, "/")
+				body := mustJSON(map[string]any{"conversationId": "cid-group", "conversationType": "2", "msgId": "msg-" + id, "msgtype": "text",
+					"senderStaffId": user, "sessionWebhook": platformURL + "/robot/sendBySession?session=1", "robotCode": "dingkey",
+					"sessionWebhookExpiredTime": time.Now().Add(time.Hour).UnixMilli(), "text": map[string]string{"content": " " + text}})
+				r, _ := http.NewRequest(http.MethodPost, base+"/im/dingtalk/events", strings.NewReader(body))
+				ms := time.Now().UnixMilli()
+				r.Header.Set("timestamp", strconv.FormatInt(ms, 10))
+				r.Header.Set("sign", push.DingTalkSign(dingSecret, ms))
+				return r
+			}},
+		{name: "wecom", replyPath: "/cgi-bin/message/send",
+			adapter: func(api string) im.Adapter {
+				a, err := wecom.New(wecom.Config{CorpID: wecomCorp, AgentID: "1000002", Secret: "s", Token: wecomToken, AESKey: wecomAES, APIBase: api})
+				if err != nil {
+					panic(err)
+				}
+				return a
+			},
+			event: func(t *testing.T, srv, user, thread, id, text string) *http.Request {
+				key, _ := wecom.Key(wecomAES)
+				xmlMsg := "<xml><ToUserName>" + wecomCorp + "</ToUserName><FromUserName>" + user + "</FromUserName><CreateTime>1</CreateTime>" +
+					"<MsgType>text</MsgType><Content><![CDATA[" + text + "]]></Content><MsgId>" + id + "</MsgId><AgentID>1000002</AgentID></xml>"
+				enc := wecom.Encrypt(key, []byte(xmlMsg), wecomCorp, bytes.Repeat([]byte{5}, 16))
+				ts := strconv.FormatInt(time.Now().Unix(), 10)
+				q := url.Values{"msg_signature": {wecom.Signature(wecomToken, ts, "n"+id, enc)}, "timestamp": {ts}, "nonce": {"n" + id}}
+				r, _ := http.NewRequest(http.MethodPost, srv+"/im/wecom/events?"+q.Encode(),
+					strings.NewReader("<xml><ToUserName>"+wecomCorp+"</ToUserName><Encrypt><![CDATA["+enc+"]]></Encrypt></xml>"))
+				return r
+			}},
+		{name: "slack", replyPath: "/api/chat.postMessage",
+			adapter: func(api string) im.Adapter {
+				return imslack.New(imslack.Config{SigningSecret: slackSecret, BotToken: "xoxb-test", APIBase: api})
+			},
+			event: func(t *testing.T, srv, user, thread, id, text string) *http.Request {
+				ev := map[string]any{"type": "app_mention", "user": user, "text": "<@UBOT> " + text, "ts": id + ".0", "channel": "C1"}
+				if thread != "" {
+					ev["thread_ts"] = thread + ".0"
+				}
+				body := mustJSON(map[string]any{"type": "event_callback", "event_id": "Ev" + id,
+					"authorizations": []any{map[string]any{"user_id": "UBOT"}}, "event": ev})
+				r, _ := http.NewRequest(http.MethodPost, srv+"/im/slack/events", strings.NewReader(body))
+				ts := strconv.FormatInt(time.Now().Unix(), 10)
+				r.Header.Set("X-Slack-Request-Timestamp", ts)
+				r.Header.Set("X-Slack-Signature", imslack.Signature(slackSecret, ts, []byte(body)))
+				return r
+			}},
+	}
+}
+
+// platformURL is the running fake's URL (DingTalk events carry it as their
+// session webhook).
+var platformURL string
+
+func mustJSON(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
+}
+
+func send(t *testing.T, r *http.Request) int {
+	t.Helper()
+	resp, err := http.DefaultClient.Do(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// TestIMEndToEnd: per platform, an @-mention in, the right number out; a
+// follow-up in the same thread; a region manager kept to their rows; a
+// user without access getting no numbers; redelivery, forgery and the
+// unconfigured platforms refused.
+func TestIMEndToEnd(t *testing.T) {
+	for _, pc := range platformCases() {
+		t.Run(pc.name, func(t *testing.T) {
+			fake := newFakePlatform(t)
+			platformURL = fake.URL
+			ts := newTestServer(t, "", 0, web.Options{IM: []im.Adapter{pc.adapter(fake.URL)}, RateLimit: -1})
+			imUsers(t, ts, pc.name)
+			south := strings.ReplaceAll(salesQ, "{scope}", "s.region = '华南'")
+			all := strings.ReplaceAll(salesQ, "{scope}", "TRUE")
+
+			if got := send(t, pc.event(t, ts.URL, "u-hq", "", "101", "上个月华南的销售额")); got != http.StatusOK {
+				t.Fatalf("event: HTTP %d", got)
+			}
+			reply := fake.next(t)
+			if !strings.HasPrefix(reply.path, pc.replyPath) {
+				t.Fatalf("replied at %s, want %s", reply.path, pc.replyPath)
+			}
+			if want := gold(t, ts, south+nov); !strings.Contains(reply.text, want) {
+				t.Fatalf("the answer lacks %s:\n%s", want, reply.text)
+			}
+			// A follow-up in the same thread keeps the question's context.
+			send(t, pc.event(t, ts.URL, "u-hq", "101", "102", "那同比呢"))
+			reply = fake.next(t)
+			for _, want := range []string{gold(t, ts, south+nov), gold(t, ts, south+nov24), "同比"} {
+				if !strings.Contains(reply.text, want) {
+					t.Fatalf("the follow-up lacks %s:\n%s", want, reply.text)
+				}
+			}
+
+			// The same event again is not answered twice.
+			if got := send(t, pc.event(t, ts.URL, "u-hq", "101", "102", "那同比呢")); got != http.StatusForbidden {
+				t.Fatalf("a replayed event: HTTP %d, want 403", got)
+			}
+
+			// A region manager asking for the whole company gets 华南 only.
+			send(t, pc.event(t, ts.URL, "u-south", "", "103", "上个月的销售额"))
+			reply = fake.next(t)
+			if want, whole := gold(t, ts, south+nov), gold(t, ts, all+nov); !strings.Contains(reply.text, want) || strings.Contains(reply.text, whole) {
+				t.Fatalf("the region manager's answer (want %s, never %s):\n%s", want, whole, reply.text)
+			}
+			send(t, pc.event(t, ts.URL, "u-south", "", "104", "上个月华东的销售额"))
+			if reply = fake.next(t); strings.Contains(reply.text, "¥") || !strings.Contains(reply.text, "华东") {
+				t.Fatalf("another region's numbers must be refused:\n%s", reply.text)
+			}
+
+			// Someone the server does not know gets no numbers.
+			send(t, pc.event(t, ts.URL, "u-stranger", "", "105", "上个月的销售额"))
+			if reply = fake.next(t); strings.Contains(reply.text, "¥") || !strings.Contains(reply.text, "u-stranger") {
+				t.Fatalf("an unknown user's reply:\n%s\n%s", reply.text, reply.raw)
+			}
+
+			// A forged request is refused and nothing is asked.
+			r := pc.event(t, ts.URL, "u-hq", "", "106", "上个月的销售额")
+			forge(r)
+			if got := send(t, r); got != http.StatusUnauthorized {
+				t.Fatalf("a forged request: HTTP %d, want 401", got)
+			}
+			select {
+			case s := <-fake.sent:
+				t.Fatalf("a forged request was answered: %s", s.text)
+			default:
+			}
+		})
+	}
+}
+
+// forge breaks a request's signature the way each platform carries it.
+func forge(r *http.Request) {
+	switch {
+	case r.Header.Get("X-Lark-Signature") != "":
+		r.Header.Set("X-Lark-Signature", strings.Repeat("0", 64))
+	case r.Header.Get("sign") != "":
+		r.Header.Set("sign", "Zm9yZ2Vk")
+	case r.Header.Get("X-Slack-Signature") != "":
+		r.Header.Set("X-Slack-Signature", "v0="+strings.Repeat("0", 64))
+	default:
+		q := r.URL.Query()
+		q.Set("msg_signature", strings.Repeat("0", 40))
+		r.URL.RawQuery = q.Encode()
+	}
+}
+
+// TestIMUnconfigured: a platform without configuration answers 404.
+func TestIMUnconfigured(t *testing.T) {
+	ts := newTestServer(t, "", 0, web.Options{})
+	for _, p := range []string{"feishu", "dingtalk", "wecom", "slack"} {
+		resp, err := http.Post(ts.URL+"/im/"+p+"/events", "application/json", strings.NewReader("{}"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusNotFound {
+			t.Errorf("%s: HTTP %d, want 404", p, resp.StatusCode)
+		}
+	}
+}
