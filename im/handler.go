@@ -68,7 +68,7 @@ type Handler struct {
 	// Go runs background work (the server counts it so shutdown waits);
 	// nil runs a plain goroutine with context.Background.
 	Go func(func(ctx context.Context))
-	// PerMinute and Burst bound the questions of one chat (defaults 20, 5).
+	// PerMinute and Burst bound the questions of one chat (defaults 30, 10).
 	PerMinute float64
 	Burst     int
 	Log       *slog.Logger
@@ -187,10 +187,10 @@ func (h *Handler) dispatch(ev Event) {
 func (h *Handler) allow(chat string) (ok, warn bool) {
 	per, burst := h.PerMinute, h.Burst
 	if per == 0 {
-		per = 20
+		per = 30
 	}
 	if burst == 0 {
-		burst = 5
+		burst = 10
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()

@@ -65,7 +65,7 @@ func (s *Server) mountIM(r *gin.Engine) {
 			r.GET(path, off)
 			continue
 		}
-		h := &im.Handler{Adapter: a, Seen: s.store, Log: s.log, Now: s.now,
+		h := &im.Handler{Adapter: a, Seen: s.store, Log: s.log, Now: s.now, PerMinute: s.opts.IMPerMinute, Burst: s.opts.IMBurst,
 			Answer: func(ctx context.Context, ev im.Event) { s.answerIM(ctx, a, ev) },
 			Busy: func(ctx context.Context, ev im.Event) {
 				s.replyIM(ctx, a, ev, im.Message{Text: "问得有点快了，请稍等一分钟再问。"})

@@ -145,9 +145,7 @@ func (f *fakePlatform) serve(w http.ResponseWriter, r *http.Request) {
 		case "/api/files.getUploadURLExternal":
 			js(map[string]any{"ok": true, "upload_url": f.URL + "/slack-upload", "file_id": "F1"})
 		case "/api/files.completeUploadExternal":
-			f.mu.Lock()
-			f.uploads++
-			f.mu.Unlock()
+			record(form.Get("channel_id") + " " + form.Get("thread_ts") + " " + form.Get("files"))
 			js(map[string]any{"ok": true, "files": []any{map[string]any{"id": "F1", "title": "chart"}}})
 		default:
 			var b strings.Builder
@@ -455,5 +453,124 @@ func TestIMUnconfigured(t *testing.T) {
 		if resp.StatusCode != http.StatusNotFound {
 			t.Errorf("%s: HTTP %d, want 404", p, resp.StatusCode)
 		}
+	}
+}
+
+// TestIMSubscribeChartsAndOptions: per platform, a split answer carries its
+// chart the platform's way; a clarification is answered by its number;
+// "每天早上9点发一下昨天的销售额" makes a subscription to this chat that the
+// scheduler posts through the platform's API; the access token is fetched
+// once for all of it.
+func TestIMSubscribeChartsAndOptions(t *testing.T) {
+	for _, pc := range platformCases() {
+		t.Run(pc.name, func(t *testing.T) {
+			fake := newFakePlatform(t)
+			platformURL = fake.URL
+			ts := newTestServer(t, "", 0, web.Options{IM: []im.Adapter{pc.adapter(fake.URL)}, RateLimit: -1, IMPerMinute: 600, IMBurst: 100})
+			imUsers(t, ts, pc.name)
+
+			// A split: the chart goes with it.
+			send(t, pc.event(t, ts.URL, "u-hq", "", "201", "上个月各大区的销售额"))
+			reply := fake.next(t)
+			byRegion := strings.ReplaceAll(salesQ, "{scope}", "s.region = '华东'") + nov
+			if want := gold(t, ts, byRegion); !strings.Contains(reply.text, want) {
+				t.Fatalf("the split lacks 华东's %s:\n%s", want, reply.text)
+			}
+			switch pc.name {
+			case "feishu":
+				if !strings.Contains(reply.raw, "img_v2_chart") {
+					t.Fatalf("the card has no uploaded chart: %s", reply.raw)
+				}
+			case "wecom":
+				if img := fake.next(t); !strings.Contains(img.raw, "media-1") {
+					t.Fatalf("no image message after the markdown: %s", img.raw)
+				}
+			case "slack":
+				// No public URL for an image block: the chart is uploaded into the thread.
+				if up := fake.next(t); up.path != "/api/files.completeUploadExternal" || !strings.Contains(up.text, "C1 201.0") {
+					t.Fatalf("the chart was not shared in the thread: %s %s", up.path, up.text)
+				}
+			}
+
+			// A clarification, answered by its number (by the region manager,
+			// whose conversation is new: on DingTalk and WeCom a user's
+			// messages in a chat are one conversation).
+			send(t, pc.event(t, ts.URL, "u-south", "", "202", "华南"))
+			reply = fake.next(t)
+			if !strings.Contains(reply.text, "1.") || !strings.Contains(reply.text, "上个月的销售额是多少") {
+				t.Fatalf("the clarification lacks numbered options:\n%s", reply.text)
+			}
+			thread := "202" // the reply is in the question's thread
+			if pc.name == "dingtalk" || pc.name == "wecom" {
+				thread = ""
+			}
+			send(t, pc.event(t, ts.URL, "u-south", thread, "203", "1"))
+			reply = fake.next(t)
+			// Option 1 (上个月的销售额是多少) completes the partial 华南.
+			if want := gold(t, ts, strings.ReplaceAll(salesQ, "{scope}", "s.region = '华南'")+nov); !strings.Contains(reply.text, want) {
+				t.Fatalf("option 1 was not asked (want %s):\n%s", want, reply.text)
+			}
+
+			// Subscribing from the chat.
+			send(t, pc.event(t, ts.URL, "u-hq", "", "204", "每天早上9点发一下昨天的销售额"))
+			reply = fake.next(t)
+			if !strings.Contains(reply.text, "已订阅") {
+				t.Fatalf("no confirmation:\n%s", reply.text)
+			}
+			subs, err := ts.store.Subscriptions(context.Background())
+			if err != nil || len(subs) != 1 {
+				t.Fatalf("%v %+v", err, subs)
+			}
+			sub := subs[0]
+			if sub.Schedule != "0 9 * * *" || len(sub.Channels) != 1 || sub.Channels[0].Type != push.ChannelChat || sub.Channels[0].Platform != pc.name {
+				t.Fatalf("%+v", sub)
+			}
+			if !strings.Contains(reply.text, sub.ID) {
+				t.Fatalf("the confirmation does not name the subscription %s:\n%s", sub.ID, reply.text)
+			}
+			out, err := ts.srv.RunNow(context.Background(), sub.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if run := out.(push.Run); run.State != push.RunDone {
+				t.Fatalf("the run: %+v", run)
+			}
+			posted := fake.next(t)
+			// 昨天 at the demo's as-of 2025-12-31 is 2025-12-30.
+			day := "SELECT sum(paid_amount) FROM orders WHERE status = 'completed' AND order_time >= TIMESTAMP '2025-12-30' AND order_time < TIMESTAMP '2025-12-31'"
+			if want := gold(t, ts, day); !strings.Contains(posted.text, want) {
+				t.Fatalf("the posted report lacks %s:\n%s %s", want, posted.path, posted.text)
+			}
+			wantPath := map[string]string{"feishu": "/open-apis/im/v1/messages", "dingtalk": "/v1.0/robot/groupMessages/send",
+				"wecom": "/cgi-bin/message/send", "slack": "/api/chat.postMessage"}[pc.name]
+			if posted.path != wantPath {
+				t.Fatalf("posted at %s, want %s", posted.path, wantPath)
+			}
+
+			// "我的订阅" lists it; "取消订阅 ID" removes it.
+			send(t, pc.event(t, ts.URL, "u-hq", "", "205", "我的订阅"))
+			if reply = fake.next(t); !strings.Contains(reply.text, sub.ID) {
+				t.Fatalf("the list lacks %s:\n%s", sub.ID, reply.text)
+			}
+			send(t, pc.event(t, ts.URL, "u-south", "", "206", "取消订阅 "+sub.ID))
+			if reply = fake.next(t); !strings.Contains(reply.text, "没有编号") {
+				t.Fatalf("another user unsubscribed it:\n%s", reply.text)
+			}
+			send(t, pc.event(t, ts.URL, "u-hq", "", "207", "取消订阅 "+sub.ID))
+			if reply = fake.next(t); !strings.Contains(reply.text, "已退订") {
+				t.Fatalf("not unsubscribed:\n%s", reply.text)
+			}
+			if subs, _ := ts.store.Subscriptions(context.Background()); len(subs) != 0 {
+				t.Fatalf("still subscribed: %+v", subs)
+			}
+
+			fake.mu.Lock()
+			defer fake.mu.Unlock()
+			for path, n := range fake.tokens {
+				if n != 1 {
+					t.Errorf("%s fetched %d times; the token should be cached", path, n)
+				}
+			}
+		})
 	}
 }

@@ -85,6 +85,10 @@ type Options struct {
 	// IMDefaultRole is the role of IM senders mapped to no user
 	// (WENSHU_IM_DEFAULT_ROLE); empty gives them no access.
 	IMDefaultRole string
+	// IMPerMinute and IMBurst bound the questions one chat may ask
+	// (defaults 30 a minute, bursts of 10).
+	IMPerMinute float64
+	IMBurst     int
 }
 
 // Server serves the API, the websocket stream and the chat page.
