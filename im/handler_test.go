@@ -32,7 +32,7 @@ func (fakeAdapter) Parse(r *http.Request, body []byte, now time.Time) (Inbound, 
 	}
 	return Inbound{Event: &Event{Platform: "fake", ID: f[1], Chat: f[2], Text: "q"}, Retry: r.Header.Get("Retry") != ""}, nil
 }
-func (fakeAdapter) Reply(context.Context, Event, Message) error      { return nil }
+func (fakeAdapter) Reply(context.Context, Event, Message) error     { return nil }
 func (fakeAdapter) Post(context.Context, string, push.Report) error { return nil }
 func (fakeAdapter) ChatTarget(ev Event) (string, error)             { return ev.Chat, nil }
 

@@ -3,8 +3,8 @@ package web_test
 import (
 	"context"
 	"log/slog"
-	"os"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"

@@ -263,7 +263,7 @@ func platformCases() []platformCase {
 			},
 			event: func(t *testing.T, srv, user, thread, id, text string) *http.Request {
 				msg := map[string]any{"message_id": "om_" + id, "chat_id": "oc_group", "chat_type": "group", "message_type": "text",
-					"content": mustJSON(map[string]string{"text": "@_user_1 " + text}),
+					"content":  mustJSON(map[string]string{"text": "@_user_1 " + text}),
 					"mentions": []any{map[string]any{"key": "@_user_1", "name": "问数", "id": map[string]any{"open_id": "ou_bot"}}}}
 				if thread != "" {
 					msg["root_id"] = "om_" + thread

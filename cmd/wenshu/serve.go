@@ -76,7 +76,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	webOpts := web.Options{IM: bots, IMDefaultRole: os.Getenv("WENSHU_IM_DEFAULT_ROLE"),TranslatorNote: "rules", AdminToken: *adminToken,
+	webOpts := web.Options{IM: bots, IMDefaultRole: os.Getenv("WENSHU_IM_DEFAULT_ROLE"), TranslatorNote: "rules", AdminToken: *adminToken,
 		PublicOrigins: origins, FrameAncestors: strings.Fields(*frameAncestors), RateLimit: *rateLimit, RateBurst: *rateBurst, MetricsToken: *metricsToken,
 		SecureCookies: strings.HasPrefix(strings.ToLower(*publicURL), "https://"), PushAllowHosts: os.Getenv("WENSHU_PUSH_ALLOW_HOSTS"), SMTP: smtpFromEnv()}
 
