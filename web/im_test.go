@@ -574,3 +574,104 @@ func TestIMSubscribeChartsAndOptions(t *testing.T) {
 		})
 	}
 }
+
+// gateRunner holds every query until the gate is opened.
+type gateRunner struct {
+	inner nlq.Runner
+	gate  chan struct{}
+}
+
+func (g gateRunner) Run(ctx context.Context, p *semantic.Plan) (*semantic.Result, error) {
+	select {
+	case <-g.gate:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	return g.inner.Run(ctx, p)
+}
+
+// TestIMAcknowledgesBeforeAnswering: the event is acknowledged while its
+// query is still held (the platforms wait 3 s at most), and the answer
+// follows; malformed and oversized bodies are refused.
+func TestIMAcknowledgesBeforeAnswering(t *testing.T) {
+	pc := platformCases()[3] // slack
+	fake := newFakePlatform(t)
+	platformURL = fake.URL
+	gate := make(chan struct{})
+	ts := newTestServerFull(t, "", 0, web.Options{IM: []im.Adapter{pc.adapter(fake.URL)}, RateLimit: -1}, func(e *nlq.Engine) {
+		e.Runner = gateRunner{e.Runner, gate}
+	})
+	imUsers(t, ts, pc.name)
+	if got := send(t, pc.event(t, ts.URL, "u-hq", "", "301", "上个月华南的销售额")); got != http.StatusOK {
+		t.Fatalf("HTTP %d", got)
+	}
+	select {
+	case s := <-fake.sent:
+		t.Fatalf("answered before the query ran: %s", s.text)
+	default:
+	}
+	close(gate)
+	if reply := fake.next(t); !strings.Contains(reply.text, gold(t, ts, strings.ReplaceAll(salesQ, "{scope}", "s.region = '华南'")+nov)) {
+		t.Fatalf("the answer after the ack:\n%s", reply.text)
+	}
+	for name, c := range map[string]struct {
+		body string
+		want int
+	}{
+		"malformed": {"{not json", http.StatusBadRequest},
+		"oversized": {strings.Repeat("x", im.MaxBody+10), http.StatusRequestEntityTooLarge},
+	} {
+		r := pc.event(t, ts.URL, "u-hq", "", "302", "x")
+		ts := r.Header.Get("X-Slack-Request-Timestamp")
+		r.Body = io.NopCloser(strings.NewReader(c.body))
+		r.ContentLength = int64(len(c.body))
+		r.Header.Set("X-Slack-Signature", imslack.Signature("slack-secret", ts, []byte(c.body)))
+		if got := send(t, r); got != c.want {
+			t.Errorf("%s: HTTP %d, want %d", name, got, c.want)
+		}
+	}
+}
+
+// TestFeishuWebhookCardCarriesChart: with a Feishu app configured, a
+// subscription's Feishu group-bot card shows the chart, uploaded through
+// the app's image API (the card can only show an image_key).
+func TestFeishuWebhookCardCarriesChart(t *testing.T) {
+	fake := newFakePlatform(t)
+	hook := make(chan string, 1)
+	webhook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		hook <- string(b)
+		w.Write([]byte(`{"code":0}`))
+	}))
+	defer webhook.Close()
+	pc := platformCases()[0]
+	ts := newTestServer(t, "", 0, web.Options{IM: []im.Adapter{pc.adapter(fake.URL)}, PushAllowHosts: "127.0.0.1"})
+	resp, err := http.Post(ts.URL+"/api/v1/subscriptions", "application/json", strings.NewReader(mustJSON(map[string]any{
+		"question": "上个月各大区的销售额", "schedule": "0 9 * * 1",
+		"channels": []any{map[string]any{"type": "feishu", "url": webhook.URL + "/open-apis/bot/v2/hook/x"}}})))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sub push.Subscription
+	json.NewDecoder(resp.Body).Decode(&sub)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("HTTP %d", resp.StatusCode)
+	}
+	if _, err := ts.srv.RunNow(context.Background(), sub.ID); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case body := <-hook:
+		if !strings.Contains(body, `"img_key":"img_v2_chart"`) {
+			t.Fatalf("the card has no chart: %s", body)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("nothing was sent to the webhook")
+	}
+	fake.mu.Lock()
+	defer fake.mu.Unlock()
+	if fake.uploads != 1 {
+		t.Fatalf("%d uploads, want 1", fake.uploads)
+	}
+}
