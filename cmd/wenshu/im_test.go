@@ -17,7 +17,7 @@ func TestIMFromEnv(t *testing.T) {
 		{"all four", map[string]string{
 			"WENSHU_FEISHU_APP_ID": "cli", "WENSHU_FEISHU_APP_SECRET": "s", "WENSHU_FEISHU_ENCRYPT_KEY": "k",
 			"WENSHU_DINGTALK_APP_SECRET": "d",
-			"WENSHU_WECOM_CORP_ID": "ww", "WENSHU_WECOM_AGENT_ID": "1000002", "WENSHU_WECOM_SECRET": "s", "WENSHU_WECOM_TOKEN": "t",
+			"WENSHU_WECOM_CORP_ID":       "ww", "WENSHU_WECOM_AGENT_ID": "1000002", "WENSHU_WECOM_SECRET": "s", "WENSHU_WECOM_TOKEN": "t",
 			"WENSHU_WECOM_AES_KEY":        "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C",
 			"WENSHU_SLACK_SIGNING_SECRET": "s", "WENSHU_SLACK_BOT_TOKEN": "xoxb"},
 			[]string{"feishu", "dingtalk", "wecom", "slack"}, ""},
