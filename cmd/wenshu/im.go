@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 
 	"github.com/wenshu-bi/wenshu/im"
@@ -15,7 +16,7 @@ import (
 // imFromEnv builds the IM bots configured in the environment. A platform
 // is on when its first variable is set; a half-configured one is an error
 // (better than a bot that refuses every event, or accepts unsigned ones).
-func imFromEnv(getenv func(string) string) ([]im.Adapter, error) {
+func imFromEnv(getenv func(string) string, log *slog.Logger) ([]im.Adapter, error) {
 	var out []im.Adapter
 	var errs []error
 	need := func(platform string, names ...string) bool {
@@ -37,7 +38,7 @@ func imFromEnv(getenv func(string) string) ([]im.Adapter, error) {
 		} else {
 			out = append(out, feishu.New(feishu.Config{AppID: getenv("WENSHU_FEISHU_APP_ID"), AppSecret: getenv("WENSHU_FEISHU_APP_SECRET"),
 				VerificationToken: getenv("WENSHU_FEISHU_VERIFICATION_TOKEN"), EncryptKey: getenv("WENSHU_FEISHU_ENCRYPT_KEY"),
-				APIBase: getenv("WENSHU_FEISHU_API_BASE")}))
+				APIBase: getenv("WENSHU_FEISHU_API_BASE"), Log: log}))
 		}
 	}
 	if getenv("WENSHU_DINGTALK_APP_SECRET") != "" {

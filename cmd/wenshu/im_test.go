@@ -30,7 +30,7 @@ func TestIMFromEnv(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			bots, err := imFromEnv(env(c.env))
+			bots, err := imFromEnv(env(c.env), nil)
 			if c.err != "" {
 				if err == nil || !strings.Contains(err.Error(), c.err) {
 					t.Fatalf("err %v, want one naming %s", err, c.err)

@@ -109,6 +109,10 @@ func runPush(ctx context.Context, args []string, stdout, stderr io.Writer) error
 func channelTypes(chs []push.Channel) string {
 	var out []string
 	for _, c := range chs {
+		if c.Type == push.ChannelChat {
+			out = append(out, c.Platform+" chat")
+			continue
+		}
 		out = append(out, c.Type)
 	}
 	return strings.Join(out, ",")

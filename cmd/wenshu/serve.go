@@ -72,7 +72,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			origins = append(origins, strings.ToLower(o))
 		}
 	}
-	bots, err := imFromEnv(os.Getenv)
+	bots, err := imFromEnv(os.Getenv, log)
 	if err != nil {
 		return err
 	}

@@ -121,7 +121,7 @@ func runUser(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			return err
 		}
 		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "NAME\tROLE\tATTRIBUTES\tPASSWORD\tCREATED")
+		fmt.Fprintln(tw, "NAME\tROLE\tATTRIBUTES\tIM\tPASSWORD\tCREATED")
 		for _, u := range users {
 			full, err := st.User(ctx, u.ID)
 			if err != nil {
@@ -131,7 +131,16 @@ func runUser(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			for k, v := range u.Attrs {
 				kv = append(kv, k+"="+v)
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%v\t%s\n", u.Name, u.Role, strings.Join(kv, " "), full.PasswordHash != "", u.Created.Format(time.DateOnly))
+			var accounts []string
+			for _, p := range []string{"feishu", "dingtalk", "wecom", "slack"} {
+				if id := u.IM[p]; id != "" {
+					accounts = append(accounts, p+"="+id)
+				}
+			}
+			if u.Email != "" {
+				accounts = append(accounts, u.Email)
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%v\t%s\n", u.Name, u.Role, strings.Join(kv, " "), strings.Join(accounts, " "), full.PasswordHash != "", u.Created.Format(time.DateOnly))
 		}
 		return tw.Flush()
 	case "remove":

@@ -139,3 +139,33 @@ func TestHelpExitsCleanly(t *testing.T) {
 		t.Errorf("no command: %v, want an error", err)
 	}
 }
+
+// TestUserIMAccounts: --im and --email map IM accounts; an account claimed
+// by a second user is refused; the list shows them.
+func TestUserIMAccounts(t *testing.T) {
+	meta := filepath.Join(t.TempDir(), "meta.db")
+	user := func(args ...string) (string, error) {
+		var out, errOut bytes.Buffer
+		err := run(context.Background(), append([]string{"user"}, args...), &out, &errOut)
+		return out.String(), err
+	}
+	if _, err := user("add", "--meta", meta, "--name", "li", "--role", "hq", "--im", "feishu=ou_li", "--email", "li@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := user("add", "--meta", meta, "--name", "wang", "--role", "hq", "--im", "feishu=ou_li"); err == nil || !strings.Contains(err.Error(), "li") {
+		t.Fatalf("a second claim of ou_li: %v", err)
+	}
+	if _, err := user("add", "--meta", meta, "--name", "zhao", "--role", "hq", "--im", "wechat=x"); err == nil {
+		t.Fatal("an unknown platform was accepted")
+	}
+	if _, err := user("attr", "--meta", meta, "--name", "li", "--im", "slack=U1", "--im", "feishu="); err != nil {
+		t.Fatal(err)
+	}
+	out, err := user("list", "--meta", meta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, "slack=U1") || strings.Contains(out, "ou_li") || !strings.Contains(out, "li@example.com") {
+		t.Fatalf("the list:\n%s", out)
+	}
+}

@@ -19,6 +19,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -42,6 +43,7 @@ type Config struct {
 	// Window is how old a signed request may be (default one hour).
 	Window time.Duration
 	Client *im.Client
+	Log    *slog.Logger
 }
 
 // Adapter is the Feishu bot.
@@ -392,6 +394,9 @@ func (a *Adapter) content(ctx context.Context, m im.Message) (string, string, er
 	if len(m.Report.Chart) > 0 {
 		var err error
 		if key, err = a.UploadImage(ctx, m.Report.Chart); err != nil {
+			if a.cfg.Log != nil {
+				a.cfg.Log.Warn("feishu chart upload failed; the card goes without it", "err", err)
+			}
 			key = "" // the card goes without its chart rather than not at all
 		}
 	}

@@ -591,7 +591,7 @@ async function renderPushPanel() {
     const row = el("div", "metric-entry push-item");
     row.dataset.id = x.id;
     const title = el("h3", "", x.question + " ");
-    title.appendChild(el("code", "", (kind === "alerts" ? x.state + " · " : "") + x.schedule + " · " + x.channels.map((c) => c.type).join(",")));
+    title.appendChild(el("code", "", (kind === "alerts" ? x.state + " · " : "") + x.schedule + " · " + x.channels.map((c) => (c.type === "chat" ? c.platform + " 群聊" : c.type)).join(",")));
     const status = el("div", "meta", "");
     fetch(`/api/v1/${kind}/${x.id}/runs`).then((r) => r.json()).then((d) => {
       const last = (d.runs || [])[0];
