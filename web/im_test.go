@@ -88,7 +88,7 @@ func (f *fakePlatform) serve(w http.ResponseWriter, r *http.Request) {
 		}
 		switch {
 		case strings.HasPrefix(p, "/open-apis/contact/v3/users/"):
-			js(map[string]any{"code": 0, "data": map[string]any{"user": map[string]any{"email": ""}}})
+			js(map[string]any{"code": 0, "data": map[string]any{"user": map[string]any{"email": fakeEmails[strings.TrimPrefix(p, "/open-apis/contact/v3/users/")]}}})
 		case p == "/open-apis/bot/v3/info":
 			js(map[string]any{"code": 0, "bot": map[string]any{"open_id": "ou_bot"}})
 		case p == "/open-apis/im/v1/images":
@@ -141,7 +141,7 @@ func (f *fakePlatform) serve(w http.ResponseWriter, r *http.Request) {
 		}
 		switch p {
 		case "/api/users.info":
-			js(map[string]any{"ok": true, "user": map[string]any{"id": "U", "profile": map[string]any{"email": ""}}})
+			js(map[string]any{"ok": true, "user": map[string]any{"id": "U", "profile": map[string]any{"email": fakeEmails[form.Get("user")+r.URL.Query().Get("user")]}}})
 		case "/api/files.getUploadURLExternal":
 			js(map[string]any{"ok": true, "upload_url": f.URL + "/slack-upload", "file_id": "F1"})
 		case "/api/files.completeUploadExternal":
@@ -162,6 +162,9 @@ func (f *fakePlatform) serve(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 	}
 }
+
+// fakeEmails are the emails the fake platforms tell for their users.
+var fakeEmails = map[string]string{"u-mail": "Mail@Example.com"}
 
 // flatten joins every string in a JSON document, opening strings that
 // are JSON themselves (Feishu's content, DingTalk's msgParam).
@@ -673,5 +676,34 @@ func TestFeishuWebhookCardCarriesChart(t *testing.T) {
 	defer fake.mu.Unlock()
 	if fake.uploads != 1 {
 		t.Fatalf("%d uploads, want 1", fake.uploads)
+	}
+}
+
+// TestIMUserByEmail: on platforms that tell the sender's email (Feishu,
+// Slack), a user with that email and no mapped account is recognised.
+func TestIMUserByEmail(t *testing.T) {
+	for _, pc := range []platformCase{platformCases()[0], platformCases()[3]} {
+		t.Run(pc.name, func(t *testing.T) {
+			fake := newFakePlatform(t)
+			ts := newTestServer(t, "", 0, web.Options{IM: []im.Adapter{pc.adapter(fake.URL)}, RateLimit: -1})
+			ctx := context.Background()
+			u, _, tok, _, err := web.NewUser(ts.srv.Model(), "mail", "region_manager", map[string]string{"region": "华南"}, "", 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			email := "mail@example.com"
+			if err := web.SetContacts(nil, &u, &email, nil); err != nil {
+				t.Fatal(err)
+			}
+			if err := ts.store.AddUser(ctx, u, tok); err != nil {
+				t.Fatal(err)
+			}
+			ts.srv.RefreshUsers(ctx)
+			send(t, pc.event(t, ts.URL, "u-mail", "", "401", "上个月的销售额"))
+			want := gold(t, ts, strings.ReplaceAll(salesQ, "{scope}", "s.region = '华南'")+nov)
+			if reply := fake.next(t); !strings.Contains(reply.text, want) {
+				t.Fatalf("the user found by email (want %s):\n%s", want, reply.text)
+			}
+		})
 	}
 }
