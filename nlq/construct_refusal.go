@@ -1,0 +1,78 @@
+package nlq
+
+import (
+	"fmt"
+	"regexp"
+)
+
+// Refusals: what the data cannot answer is said so, with examples of what
+// it can, instead of dropping the words and answering another question.
+
+var (
+	writeRE = regexp.MustCompile(`(把.{0,12}(订单|数据|记录|表|会员|价格|状态|金额).{0,12}(改成|改为|设为|设置为|标记为|更新为)|删除|删掉|删了|删去|清空|清除数据|修改数据|更改数据|改数据|改一下数据|写入|插入|新增一条|\bdrop\b|\bdelete\b|\btruncate\b|\bupdate\b|\binsert\b|\balter\b|\bcreate table\b|\bgrant\b)`)
+	scopeRE = regexp.MustCompile(`(天气|下雨|下雪|气温|温度|雾霾|股价|股票|汇率|新闻|彩票|员工|绩效|工资|薪资|薪水|考勤|招聘|请假|\bweather\b|\brain\b|\bstock price\b|\bemployees?\b|\bsalary\b|\bsalaries\b|\bpayroll\b)`)
+	// Forecasts and the future: the data holds only what happened.
+	futureRE = regexp.MustCompile(`(预测|预估|预计|预期|展望|forecast|predict|projection|明年|下个月|下月|下周|下季度|下个季度|next month|next year|next week|next quarter)`)
+	greetRE  = regexp.MustCompile(`^\s*(你好|您好|嗨|哈喽|早上好|晚上好|谢谢|多谢|感谢|你是谁|在吗|hi|hello|hey|thanks|thank you|who are you)\b?`)
+)
+
+// constructEmpty: nothing asked.
+func constructEmpty(rd *reading) bool {
+	if rd.q != "" {
+		return false
+	}
+	rd.t.Clarify = rd.r.examplesClarification(rd.lang, msg(rd.lang, "请输入一个问题，例如：", "Ask a question, for example:"))
+	return true
+}
+
+// constructWrite: deleting, changing or writing data.
+func constructWrite(rd *reading) bool {
+	if !writeRE.MatchString(rd.q) {
+		return false
+	}
+	rd.t.Refusal = &Refusal{Reason: "write", Message: msg(rd.lang,
+		"我只能查询和分析数据，不能删除、修改或写入任何数据。", "I can only read and analyse data; I cannot delete, change or write anything."),
+		Examples: rd.r.examples(rd.lang)}
+	return true
+}
+
+// constructOutOfScope: subjects the data holds nothing about.
+func constructOutOfScope(rd *reading) bool {
+	m := scopeRE.FindString(rd.q)
+	if m == "" {
+		return false
+	}
+	rd.t.Refusal = &Refusal{Reason: "out_of_scope", Message: msg(rd.lang,
+		fmt.Sprintf("抱歉，数据里没有「%s」相关的信息，我只能回答模型中定义的业务指标（销售、订单、会员、流量、满意度等）。", m),
+		fmt.Sprintf("Sorry, the data holds nothing about %q; I can answer questions about the metrics of the model (sales, orders, members, traffic, satisfaction…).", m)),
+		Examples: rd.r.examples(rd.lang)}
+	return true
+}
+
+// constructForecast: the future is not in the data.
+func constructForecast(rd *reading) bool {
+	m := futureRE.FindString(rd.rest)
+	if m == "" {
+		return false
+	}
+	rd.t.Refusal = &Refusal{Reason: "forecast", Message: msg(rd.lang,
+		fmt.Sprintf("抱歉，我只能回答已经发生的数据，不能做「%s」这类预测。可以看看历史趋势，例如：", m),
+		fmt.Sprintf("Sorry, I can only report what has happened, not %q. You could look at the trend instead:", m)),
+		Examples: rd.r.examples(rd.lang)}
+	return true
+}
+
+// constructGreeting: hello and thanks with nothing asked.
+func constructGreeting(rd *reading) bool {
+	if len(rd.metrics) > 0 || len(rd.dims) > 0 || len(rd.filters) > 0 || !greetRE.MatchString(rd.q) {
+		return false
+	}
+	rd.t.Refusal = greeting(rd.r, rd.lang)
+	return true
+}
+
+func greeting(r *Rules, lang string) *Refusal {
+	return &Refusal{Reason: "chitchat", Message: msg(lang,
+		"你好！我是问数，可以用自然语言查询业务指标。试试这样问：", "Hi! I am Wenshu: ask me about your business metrics in plain words, for example:"),
+		Examples: r.examples(lang)}
+}
