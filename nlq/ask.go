@@ -114,6 +114,9 @@ type Answer struct {
 	Translator    string            `json:"translator"`
 	Lang          string            `json:"lang"`
 	Truncated     bool              `json:"truncated,omitempty"`
+	// Definitions answer a question about what metrics mean (口径): the
+	// answer then has no numbers.
+	Definitions []Definition `json:"definitions,omitempty"`
 	// Proposal is a subscription read from the question (每周一早上9点把…发到飞书群),
 	// for the asker to confirm; the answer then has no numbers.
 	Proposal *Proposal `json:"proposal,omitempty"`
@@ -255,6 +258,15 @@ func (e *Engine) Ask(ctx context.Context, req AskRequest, emit func(Event)) (*An
 		ans.Answer = tr.Clarify.Text()
 		emit(Event{"clarify", tr.Clarify})
 		return finish()
+	case len(tr.Definitions) > 0:
+		ans.Definitions = tr.Definitions
+		var texts []string
+		for _, d := range tr.Definitions {
+			texts = append(texts, d.Text(tr.Lang))
+		}
+		ans.Answer = strings.Join(texts, "\n\n")
+		emit(Event{"definition", tr.Definitions})
+		return finish()
 	}
 	// What lies outside the asker's rows or role gets no numbers and says so.
 	refuse := func(reason, message string) (*Answer, error) {
@@ -386,7 +398,7 @@ func (e *Engine) translate(ctx context.Context, question string, prev *semantic.
 		}
 	}
 	tr := e.Rules.Translate(question, prev, asOf)
-	if e.LLM == nil || tr.Refusal != nil || tr.Query != nil && tr.Confident {
+	if e.LLM == nil || tr.Refusal != nil || len(tr.Definitions) > 0 || tr.Query != nil && tr.Confident {
 		return tr, "rules"
 	}
 	// A question naming a value outside the asker's rows is refused before

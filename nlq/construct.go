@@ -62,13 +62,17 @@ type construction struct {
 var constructions = []construction{
 	{"empty", constructEmpty},              // construct_refusal.go
 	{"refuse-write", constructWrite},       // construct_refusal.go
+	{"refuse-not-bi", constructNotBI},      // construct_refusal.go
 	{"refuse-scope", constructOutOfScope},  // construct_refusal.go
 	{"time-span", constructTimeSpan},       // construct_time.go
 	{"link", constructLink},                // construct_link.go
 	{"refuse-forecast", constructForecast}, // construct_refusal.go
 	{"frame", constructFrame},              // construct_link.go
+	{"count", constructCount},              // construct_count.go
 	{"unknown-value", constructUnknownValue},
+	{"unknown-entity", constructUnknownEntity}, // construct_entity.go
 	{"ambiguous-metric", constructAmbiguous},
+	{"definition", constructDefinition},    // construct_definition.go
 	{"greeting", constructGreeting},        // construct_refusal.go
 	{"follow-up", constructFollowUp},       // construct_followup.go
 	{"scope", constructScope},              // construct_scope.go

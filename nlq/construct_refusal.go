@@ -10,10 +10,12 @@ import (
 
 var (
 	writeRE = regexp.MustCompile(`(把.{0,12}(订单|数据|记录|表|会员|价格|状态|金额).{0,12}(改成|改为|设为|设置为|标记为|更新为)|删除|删掉|删了|删去|清空|清除数据|修改数据|更改数据|改数据|改一下数据|写入|插入|新增一条|\bdrop\b|\bdelete\b|\btruncate\b|\bupdate\b|\binsert\b|\balter\b|\bcreate table\b|\bgrant\b)`)
-	scopeRE = regexp.MustCompile(`(天气|下雨|下雪|气温|温度|雾霾|股价|股票|汇率|新闻|彩票|员工|绩效|工资|薪资|薪水|考勤|招聘|请假|\bweather\b|\brain\b|\bstock price\b|\bemployees?\b|\bsalary\b|\bsalaries\b|\bpayroll\b)`)
+	scopeRE = regexp.MustCompile(`(竞品|竞争对手|友商|对手的|\bcompetitors?\b|\brivals?\b|天气|下雨|下雪|气温|温度|雾霾|股价|股票|汇率|新闻|彩票|员工|绩效|工资|薪资|薪水|考勤|招聘|请假|\bweather\b|\brain\b|\bstock price\b|\bemployees?\b|\bsalary\b|\bsalaries\b|\bpayroll\b)`)
 	// Forecasts and the future: the data holds only what happened.
 	futureRE = regexp.MustCompile(`(预测|预估|预计|预期|展望|forecast|predict|projection|明年|下个月|下月|下周|下季度|下个季度|next month|next year|next week|next quarter)`)
-	greetRE  = regexp.MustCompile(`^\s*(你好|您好|嗨|哈喽|早上好|晚上好|谢谢|多谢|感谢|你是谁|在吗|hi|hello|hey|thanks|thank you|who are you)\b?`)
+	// Requests that are not about data at all.
+	notBIRE = regexp.MustCompile(`(写一首|写首|写一篇|写篇|写一段|作一首|作诗|写诗|写歌|讲个笑话|讲笑话|说个笑话|翻译一下|翻译成|帮我翻译|订.{0,6}(?:票|酒店|房间|餐厅)|机票|火车票|高铁票|打车|叫车|点外卖|点餐|唱首歌|画一张|画一幅|\bpoem\b|\bpoetry\b|\bjoke\b|\bsong\b|\btranslate\b|\bbook (?:a|me)\b|\bflights?\b|\bhotel\b|\btaxi\b)`)
+	greetRE = regexp.MustCompile(`^\s*(你好|您好|嗨|哈喽|早上好|晚上好|谢谢|多谢|感谢|你是谁|在吗|hi|hello|hey|thanks|thank you|who are you)\b?`)
 )
 
 // constructEmpty: nothing asked.
@@ -32,6 +34,19 @@ func constructWrite(rd *reading) bool {
 	}
 	rd.t.Refusal = &Refusal{Reason: "write", Message: msg(rd.lang,
 		"我只能查询和分析数据，不能删除、修改或写入任何数据。", "I can only read and analyse data; I cannot delete, change or write anything."),
+		Examples: rd.r.examples(rd.lang)}
+	return true
+}
+
+// constructNotBI: poems, jokes, tickets, translations.
+func constructNotBI(rd *reading) bool {
+	m := notBIRE.FindString(rd.q)
+	if m == "" {
+		return false
+	}
+	rd.t.Refusal = &Refusal{Reason: "not_bi", Message: msg(rd.lang,
+		fmt.Sprintf("抱歉，「%s」不是数据问题，我只能查询和解释业务指标。可以这样问：", m),
+		fmt.Sprintf("Sorry, %q is not a question about data; I can only look up and explain business metrics. You could ask:", m)),
 		Examples: rd.r.examples(rd.lang)}
 	return true
 }

@@ -73,7 +73,7 @@ func Evaluate(ctx context.Context, e *Engine, gold SQLRunner, qs []EvalQuestion)
 		case err != nil:
 			r.Reason = "error: " + err.Error()
 		case q.Expect == "refuse":
-			r.OK = len(ans.Rows) == 0 && (ans.Clarification != nil || ans.Refusal != nil)
+			r.OK = len(ans.Rows) == 0 && (ans.Clarification != nil || ans.Refusal != nil || len(ans.Definitions) > 0)
 			if !r.OK {
 				r.Reason = "answered with numbers instead of refusing"
 			}

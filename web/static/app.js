@@ -12,6 +12,7 @@ const I18N = {
     thinking: "正在理解问题…", connected: "已连接", reconnecting: "连接断开，正在重连…", cancel: "取消",
     unit: "单位", dims: "可拆分维度", synonyms: "同义词", lang: "English", canceled: "已取消",
     suggestions: "接着问", translator: "理解方式", rules: "规则", llm: "大模型", memory: "已确认的问法",
+    defFormula: "计算", defRows: "只计入", defTime: "时间按", defUnit: "单位", defSynonyms: "也叫",
     right: "答对了（记住这个问法）", wrong: "答错了", thanks: "已记录，谢谢", rightShort: "答对了", wrongShort: "不对",
     units: { currency: "金额", percent: "比例", count: "数量", number: "数值" },
     pushPanel: "订阅与提醒", pause: "暂停", resume: "恢复", paused: "已暂停", sendNow: "立即发送", remove: "删除", evaluate: "立即检查", lastRun: "最近一次", none: "还没有订阅或提醒",
@@ -29,6 +30,7 @@ const I18N = {
     thinking: "Reading the question…", connected: "Connected", reconnecting: "Disconnected, reconnecting…", cancel: "Cancel",
     unit: "Unit", dims: "Can be split by", synonyms: "Synonyms", lang: "中文", canceled: "Canceled",
     suggestions: "Follow up", translator: "Read by", rules: "rules", llm: "LLM", memory: "confirmed question",
+    defFormula: "Computed as", defRows: "Counts only", defTime: "Time by", defUnit: "Unit", defSynonyms: "Also called",
     right: "Right (remember this reading)", wrong: "Wrong", thanks: "Noted, thank you", rightShort: "Right", wrongShort: "Wrong",
     units: { currency: "currency", percent: "percent", count: "count", number: "number" },
     pushPanel: "Subscriptions & alerts", pause: "Pause", resume: "Resume", paused: "paused", sendNow: "Send now", remove: "Delete", evaluate: "Check now", lastRun: "Last run", none: "No subscriptions or alerts yet",
@@ -220,6 +222,7 @@ function handleEvent(ev) {
     case "chart": view.chart(ev.data); break;
     case "answer_delta": view.delta(ev.data); break;
     case "clarify": view.clarify(ev.data); break;
+    case "definition": view.definition(ev.data); break;
     case "error": view.fail(ev.data); delete state.asks[ev.id]; break;
     case "done": view.done(ev.data); delete state.asks[ev.id]; loadConversations(); break;
   }
@@ -356,6 +359,24 @@ class AnswerView {
       opts.appendChild(b);
     }
     this.card.appendChild(opts);
+  }
+  // definition shows what metrics mean (口径) as a card of its own.
+  definition(defs) {
+    this.statusLine.textContent = "";
+    for (const d of defs) {
+      const box = el("div", "definition");
+      box.appendChild(el("div", "def-label", d.label));
+      box.appendChild(el("div", "answer", d.definition));
+      const dl = el("dl", "");
+      const row = (k, v) => { if (v) { dl.appendChild(el("dt", "", t(k))); dl.appendChild(el("dd", "", v)); } };
+      row("defFormula", d.formula);
+      row("defRows", d.rows);
+      row("defTime", d.time);
+      row("defUnit", d.unit);
+      row("defSynonyms", (d.synonyms || []).join(" · "));
+      box.appendChild(dl);
+      this.card.appendChild(box);
+    }
   }
   fail(err) {
     this.cancelBtn.remove();

@@ -1,0 +1,61 @@
+package nlq
+
+import (
+	"regexp"
+	"strings"
+
+	"github.com/wenshu-bi/wenshu/semantic"
+)
+
+// Counting things: 有多少铂金会员, 铂金会员一共多少人, "how many gold members"
+// name no metric, only a value and a counting word; they ask the model's
+// count of that value's entity (a tier is a member's: 会员数), which the
+// reading states as of the period's end for a state (cumulative) count.
+
+var countRE = regexp.MustCompile(`(多少|几个|几位|几家|几名|几人|多少人|多少个|多少家|人数|个数|数量|\bhow many\b|\bnumber of\b|\bcount of\b|\bcount\b)`)
+
+// constructCount picks the count metric of a counted value's entity.
+func constructCount(rd *reading) bool {
+	if len(rd.metrics) > 0 || !countRE.MatchString(rd.q) {
+		return false
+	}
+	var dims []string
+	for _, f := range rd.filters {
+		dims = append(dims, f.dim)
+	}
+	dims = append(dims, rd.dims...)
+	for _, d := range dims {
+		if m := countMetricFor(rd.r.model, d); m != "" {
+			rd.metrics = append(rd.metrics, m)
+			return false
+		}
+	}
+	return false
+}
+
+// countMetricFor is the count metric of the table a dimension belongs to
+// (a state count before an activity count), or "".
+func countMetricFor(m *semantic.Model, dim string) string {
+	d := m.Dimension(dim)
+	if d == nil {
+		return ""
+	}
+	table, _, ok := strings.Cut(d.Expr, ".")
+	if !ok {
+		return ""
+	}
+	best := ""
+	for _, mt := range m.Metrics {
+		if mt.Hidden || mt.Table != table || mt.Unit != semantic.UnitCount || mt.Type == semantic.TypeDerived ||
+			(mt.Agg != "count" && mt.Agg != "count_distinct") || mt.Filter != "" || mt.FirstPer != "" {
+			continue
+		}
+		if mt.Cumulative {
+			return mt.Name
+		}
+		if best == "" {
+			best = mt.Name
+		}
+	}
+	return best
+}
