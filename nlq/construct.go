@@ -38,6 +38,8 @@ type reading struct {
 	fuzzy     bool // a phrase linked by edit distance
 	followUp  bool
 	query     *semantic.Query
+	// rankedByChange: the ranking is by the change, not the level.
+	rankedByChange bool
 
 	t *Translation
 }
@@ -72,15 +74,16 @@ var constructions = []construction{
 	{"unknown-value", constructUnknownValue},
 	{"unknown-entity", constructUnknownEntity}, // construct_entity.go
 	{"ambiguous-metric", constructAmbiguous},
-	{"definition", constructDefinition},    // construct_definition.go
-	{"greeting", constructGreeting},        // construct_refusal.go
-	{"follow-up", constructFollowUp},       // construct_followup.go
-	{"scope", constructScope},              // construct_scope.go
-	{"time", constructTime},                // construct_time.go
-	{"ranking", constructRanking},          // construct_ranking.go
-	{"share", constructShare},              // construct_share.go
-	{"threshold", constructThreshold},      // construct_threshold.go
-	{"default-time", constructDefaultTime}, // construct_time.go
+	{"definition", constructDefinition},        // construct_definition.go
+	{"greeting", constructGreeting},            // construct_refusal.go
+	{"follow-up", constructFollowUp},           // construct_followup.go
+	{"scope", constructScope},                  // construct_scope.go
+	{"time", constructTime},                    // construct_time.go
+	{"change-ranking", constructChangeRanking}, // construct_ranking.go
+	{"ranking", constructRanking},              // construct_ranking.go
+	{"share", constructShare},                  // construct_share.go
+	{"threshold", constructThreshold},          // construct_threshold.go
+	{"default-time", constructDefaultTime},     // construct_time.go
 }
 
 // Translate reads one question. prev is the conversation's previous query

@@ -19,9 +19,47 @@ var (
 	dayWhichRE  = regexp.MustCompile(`(哪天|哪一天|哪日|哪个日子|which day|what day)`)
 	monWhichRE  = regexp.MustCompile(`(哪个月|哪一个月|哪月|which month|what month)`)
 	weekWhichRE = regexp.MustCompile(`(哪周|哪一周|哪个星期|which week)`)
+	// Rankings by change: 同比增长最快, 环比下滑最多, "grew the fastest".
+	growthRE  = regexp.MustCompile(`((?:增长|增速|涨幅|上涨|上升|提升|增幅|增加|涨)(?:得)?(?:最快|最多|最大|最猛|最明显|最高)|(?:fastest|most|biggest|largest|strongest) (?:growth|growing|increase|rise|gain)|(?:grew|rose|increased|gained|improved) (?:the )?(?:most|fastest))`)
+	declineRE = regexp.MustCompile(`((?:下滑|下降|下跌|跌幅|降幅|减少|萎缩|跌|降)(?:得)?(?:最快|最多|最大|最猛|最明显|最厉害|最严重)|(?:fastest|most|biggest|largest|steepest|sharpest) (?:decline|drop|fall|decrease)|(?:declined|dropped|fell|decreased|shrank) (?:the )?(?:most|fastest))`)
 )
 
+// constructChangeRanking orders by the change on the previous period (or
+// year, with 同比) rather than by level: the winner of 同比增长最快 is the
+// one that grew fastest, not the biggest.
+func constructChangeRanking(rd *reading) bool {
+	grow, fall := growthRE.FindString(rd.rest), declineRE.FindString(rd.rest)
+	query := rd.query
+	if grow == "" && fall == "" || len(query.Metrics) == 0 || len(query.Dimensions) == 0 {
+		return false
+	}
+	if query.Compare == "" {
+		query.Compare = semantic.ComparePoP
+	}
+	desc := grow != "" && (fall == "" || strings.Index(rd.rest, grow) < strings.Index(rd.rest, fall))
+	query.Order = []semantic.OrderBy{{By: query.Metrics[0] + "_change", Desc: desc}}
+	n := 1
+	if m := topRE.FindStringSubmatch(rd.rest); m != nil {
+		for _, g := range m[1:] {
+			if g != "" {
+				n = atoi(g)
+			}
+		}
+	}
+	query.Limit = n
+	for _, d := range query.Dimensions {
+		if !hasFilter(query.Filters, d) {
+			query.Filters = append(query.Filters, semantic.Filter{Dimension: d, Op: "ne", Values: []any{nil}})
+		}
+	}
+	rd.rankedByChange = true
+	return false
+}
+
 func constructRanking(rd *reading) bool {
+	if rd.rankedByChange {
+		return false
+	}
 	query, rest, q := rd.query, rd.rest, rd.q
 	n, desc, ranked := 0, true, false
 	if m := topRE.FindStringSubmatch(rest); m != nil {

@@ -334,6 +334,21 @@ var timeRules = []timeRule{
 			}
 			return capAsOf(halfRange(y, m[1] == "second" || m[2] == "2"), asOf)
 		}},
+	// Vague recent time: 最近几个月, 最近一段时间, "the last few months" is a
+	// monthly trend over the last six full months (the as-of month counts
+	// when the as-of date is its last day).
+	{regexp.MustCompile(`(最近几个月|近几个月|最近这几个月|这几个月|最近一段时间|近一段时间|最近这段时间|这段时间|最近一阵子|最近一阵|近期|(?:the )?(?:last|past) (?:few|several|couple of) months|recent months|\blately\b|\brecently\b)`),
+		func(m []string, asOf semantic.Date, ti *TimeInfo) *semantic.DateRange {
+			next := semantic.D(asOf.Year(), asOf.Month(), 1) // the first day after the last full month
+			if asOf.IsMonthEnd() {
+				next = next.AddMonths(1)
+			}
+			ti.Trend = true
+			if ti.Grain == "" {
+				ti.Grain = semantic.GrainMonth
+			}
+			return &semantic.DateRange{Start: next.AddMonths(-6), End: next.AddDays(-1)}
+		}},
 	// Rolling windows: 最近7天, 近三个月, 过去12周, last 30 days, past 3 months.
 	{regexp.MustCompile(`(?:最近|近|过去|前|last|past|previous|trailing)\s*(\d+)\s*(天|日|个星期|星期|周|个月|月|个季度|季度|年|days?|weeks?|months?|quarters?|years?)`),
 		func(m []string, asOf semantic.Date, _ *TimeInfo) *semantic.DateRange {
@@ -529,7 +544,10 @@ func ResolveTime(q string, asOf semantic.Date) TimeInfo {
 		}
 	}
 	if loc := trendRE.FindStringIndex(cur()); loc != nil {
-		ti.Trend = true
+		// 环比变化, 同比变化 ask for the change, not a series.
+		if w := cur()[loc[0]:loc[1]]; ti.Compare == "" || w == "趋势" || w == "走势" || strings.Contains(w, "trend") {
+			ti.Trend = true
+		}
 		mask(byteLoc(q, cur(), loc))
 	}
 	for _, r := range timeRules {
