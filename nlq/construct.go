@@ -71,6 +71,7 @@ var constructions = []construction{
 	{"refuse-forecast", constructForecast}, // construct_refusal.go
 	{"frame", constructFrame},              // construct_link.go
 	{"count", constructCount},              // construct_count.go
+	{"amount", constructAmount},            // construct_amount.go
 	{"unknown-value", constructUnknownValue},
 	{"unknown-entity", constructUnknownEntity}, // construct_entity.go
 	{"ambiguous-metric", constructAmbiguous},

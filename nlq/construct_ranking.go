@@ -12,7 +12,7 @@ import (
 // members: the group with no value (online orders have no city) is left out.
 
 var (
-	topRE       = regexp.MustCompile(`(?:前|top|头|排名前)\s*(\d+)|(\d+)\s*(?:个|名|家|位|款)?\s*(?:最高|最多|最好|最大|最低|最少|最差|最小)|(?:最高|最多|最好|最大|最低|最少|最差|最小|highest|best|most|largest|biggest|lowest|worst|least|smallest|bottom)\s*(?:的)?\s*(\d+)|(?:bottom|后|倒数)\s*(\d+)`)
+	topRE       = regexp.MustCompile(`(?:前|top|头|排名前)\s*(\d+)|(\d+)\s*(?:个|名|家|位|款)?\s*(?:最高|最多|最好|最大|最低|最少|最差|最小)|(?:最高|最多|最好|最大|最低|最少|最差|最小|highest|best|most|largest|biggest|lowest|worst|least|smallest|bottom)\s*(?:的)?\s*(\d+)|(?:bottom|后|倒数)\s*(\d+)|(?:which|哪)\s*(\d+)\s*(?:个|家|名|位|款)?`)
 	bestRE      = regexp.MustCompile(`(最高|最多|最好|最大|最强|第一|卖得最好|highest|best|most|largest|biggest|top|leading)`)
 	worstRE     = regexp.MustCompile(`(最低|最少|最差|最小|最弱|倒数|垫底|lowest|worst|least|smallest|bottom|weakest)`)
 	rankRE      = regexp.MustCompile(`(排名|排行|排序|名次|\brank|\bsorted|\bordered)`)
@@ -70,6 +70,10 @@ func constructRanking(rd *reading) bool {
 		}
 		ranked = true
 		desc = !worstRE.MatchString(m[0]) && !strings.HasPrefix(m[0], "后")
+		if !bestRE.MatchString(m[0]) && desc {
+			// "which 3 … had the lowest": the direction is said apart from the number.
+			desc = !worstRE.MatchString(rest) || bestRE.MatchString(rest)
+		}
 	} else if bestRE.MatchString(rest) || worstRE.MatchString(rest) {
 		ranked = true
 		desc = !worstRE.MatchString(rest) || bestRE.MatchString(rest) && bestRE.FindStringIndex(rest)[0] < worstRE.FindStringIndex(rest)[0]
