@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -293,7 +294,7 @@ func (e *Engine) Ask(ctx context.Context, req AskRequest, emit func(Event)) (*An
 		if m := notPermitted(e.Model, req.Scope, tr.Query, tr.Lang); m != "" {
 			return refuse(RefusalNotPermitted, m)
 		}
-		ans.Clarification = e.validationClarification(list, tr.Lang, req.Scope)
+		ans.Clarification = e.validationClarification(list, tr.Query, tr.Lang, req.Scope)
 		ans.Answer = ans.Clarification.Text()
 		ans.Query = tr.Query
 		emit(Event{"clarify", ans.Clarification})
@@ -464,9 +465,9 @@ func (e *Engine) narrate(ctx context.Context, question string, tr *Translation, 
 
 // validationClarification turns compile errors into a clarification that
 // says what cannot be done and offers what can.
-func (e *Engine) validationClarification(list semantic.ErrorList, lang string, scope *Scope) *Clarification {
+func (e *Engine) validationClarification(list semantic.ErrorList, q *semantic.Query, lang string, scope *Scope) *Clarification {
 	first := list[0]
-	c := &Clarification{Message: msg(lang, "这个问题暂时无法按所理解的方式回答：", "I cannot answer that as understood: ") + first.Error()}
+	c := &Clarification{Message: e.friendlyError(first, q, lang)}
 	for _, s := range first.Suggestions {
 		label := s
 		if d := e.Model.Dimension(s); d != nil {
@@ -483,6 +484,49 @@ func (e *Engine) validationClarification(list semantic.ErrorList, lang string, s
 		c.Options = append(c.Options, Option{Label: label, Question: msg(lang, "按"+label+"看", "by "+label)})
 	}
 	return c
+}
+
+// friendlyError says in the asker's words why a query cannot be computed:
+// which metric cannot be seen by which dimension, and what it can be seen
+// by; other errors without their JSON path.
+func (e *Engine) friendlyError(err *semantic.Error, q *semantic.Query, lang string) string {
+	if err.Code == semantic.CodeUnreachable && q != nil && len(q.Metrics) > 0 {
+		dim := ""
+		var i int
+		switch {
+		case strings.HasPrefix(err.Path, "dimensions[") && scanIndex(err.Path, &i) && i < len(q.Dimensions):
+			dim = q.Dimensions[i]
+		case strings.HasPrefix(err.Path, "filters[") && scanIndex(err.Path, &i) && i < len(q.Filters):
+			dim = q.Filters[i].Dimension
+		}
+		mt, d := e.Model.Metric(q.Metrics[0]), e.Model.Dimension(dim)
+		if mt != nil && d != nil {
+			var can []string
+			for _, s := range err.Suggestions {
+				if sd := e.Model.Dimension(s); sd != nil {
+					can = append(can, sd.Label.In(lang))
+				}
+			}
+			m, dl := mt.Label.In(lang), d.Label.In(lang)
+			text := msg(lang, m+"不能按"+dl+"来看或筛选：数据里两者没有关联。", m+" cannot be broken down or filtered by "+strings.ToLower(dl)+": the data does not connect them.")
+			if len(can) > 0 {
+				text += msg(lang, "它可以按"+strings.Join(can, "、")+"来看：", " It can be by "+strings.ToLower(strings.Join(can, ", "))+":")
+			}
+			return text
+		}
+	}
+	return msg(lang, "这个问题暂时无法按所理解的方式回答：", "I cannot answer that as understood: ") + err.Message
+}
+
+// scanIndex reads the number in a path such as filters[2].
+func scanIndex(path string, i *int) bool {
+	open, end := strings.IndexByte(path, '['), strings.IndexByte(path, ']')
+	if open < 0 || end < open {
+		return false
+	}
+	n, err := strconv.Atoi(path[open+1 : end])
+	*i = n
+	return err == nil
 }
 
 // extremes reads the highest, lowest and last rows and the row count of a

@@ -49,6 +49,10 @@ type valFilter struct {
 	dim     string
 	values  []any
 	exclude bool
+	// word is the phrase of the last value; scopeDim is the dimension the
+	// same phrase names (门店 is a channel and the store dimension).
+	word     string
+	scopeDim string
 }
 
 // construction is one phrasing family. apply returns true when it has

@@ -88,7 +88,11 @@ func constructFrame(rd *reading) bool {
 				}
 			}
 			if !placed {
-				rd.filters = append(rd.filters, valFilter{dim: v.name, values: []any{v.value}, exclude: excl})
+				f := valFilter{dim: v.name, values: []any{v.value}, exclude: excl, word: m.text}
+				if len(ds) > 0 {
+					f.scopeDim = ds[0]
+				}
+				rd.filters = append(rd.filters, f)
 			}
 		}
 	}

@@ -1,7 +1,9 @@
 package nlq
 
 import (
+	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/wenshu-bi/wenshu/semantic"
 )
@@ -13,6 +15,13 @@ import (
 func constructScope(rd *reading) bool {
 	query := rd.query
 	for _, f := range rd.filters {
+		if f.scopeDim != "" && !f.exclude && !rd.r.filterApplies(query.Metrics, f) {
+			// 门店的坪效: 门店 names the store scope of a store-only metric,
+			// not the channel filter it cannot take.
+			rd.t.Notes = append(rd.t.Notes, msg(rd.lang, "「"+f.word+"」按"+rd.r.model.Dimension(f.scopeDim).Label.In("zh")+"口径理解，不作为筛选",
+				fmt.Sprintf("%q read as the %s scope, not a filter", f.word, strings.ToLower(rd.r.model.Dimension(f.scopeDim).Label.In("en")))))
+			continue
+		}
 		op := "in"
 		if f.exclude {
 			op = "not_in"
@@ -33,4 +42,15 @@ func constructScope(rd *reading) bool {
 		}
 	}
 	return false
+}
+
+// filterApplies reports whether every metric can be filtered by f's dimension.
+func (r *Rules) filterApplies(metrics []string, f valFilter) bool {
+	for _, m := range metrics {
+		probe := &semantic.Query{Metrics: []string{m}, Filters: []semantic.Filter{{Dimension: f.dim, Op: "in", Values: f.values}}}
+		if _, err := semantic.Compile(r.model, probe, semantic.CompileOptions{}); err != nil {
+			return false
+		}
+	}
+	return true
 }
