@@ -76,6 +76,7 @@ var constructions = []construction{
 	{"frame", constructFrame},              // construct_link.go
 	{"count", constructCount},              // construct_count.go
 	{"amount", constructAmount},            // construct_amount.go
+	{"funnel", constructFunnel},            // construct_funnel.go
 	{"unknown-value", constructUnknownValue},
 	{"unknown-entity", constructUnknownEntity}, // construct_entity.go
 	{"ambiguous-metric", constructAmbiguous},

@@ -32,6 +32,8 @@ type Translation struct {
 	// Partial keeps what a question without a metric did say (上个月, 按渠道),
 	// so that naming the metric next completes it.
 	Partial *semantic.Query `json:"partial,omitempty"`
+	// Funnel names the model's funnel the query's metrics are the steps of.
+	Funnel string `json:"funnel,omitempty"`
 	// Definitions answer a question about what metrics mean (口径): no query.
 	Definitions []Definition `json:"definitions,omitempty"`
 }

@@ -85,6 +85,7 @@ type Model struct {
 	Tables     []*Table
 	Dimensions []*Dimension
 	Metrics    []*Metric
+	Funnels    []*Funnel
 
 	roles   []*Role
 	tables  map[string]*Table
@@ -267,6 +268,7 @@ type rawModel struct {
 	Dimensions   yaml.Node `yaml:"dimensions"`
 	Metrics      yaml.Node `yaml:"metrics"`
 	Access       yaml.Node `yaml:"access"`
+	Funnels      yaml.Node `yaml:"funnels"`
 }
 
 type rawTable struct {
@@ -398,6 +400,7 @@ func ParseModel(file string, data []byte) (*Model, error) {
 		m.metrics[name] = mt
 	})
 	p.check(m)
+	p.parseFunnels(m, &raw.Funnels)
 	p.parseAccess(m, &raw.Access)
 	if len(p.errs) > 0 {
 		return nil, p.errs
