@@ -329,6 +329,15 @@ func (e *Engine) Ask(ctx context.Context, req AskRequest, emit func(Event)) (*An
 	emit(Event{"columns", res.Columns})
 	emit(Event{"rows", res.Rows})
 	chart := semantic.ChooseChart(res.Columns, len(res.Rows))
+	if tr.Funnel != "" && len(res.Rows) == 1 {
+		// A funnel's steps in one row: drawn as a funnel, the table beside it.
+		chart = semantic.Chart{Type: "funnel", Alternatives: []string{"bar", "table"}}
+		for _, c := range res.Columns {
+			if c.Role == semantic.RoleMetric {
+				chart.Y = append(chart.Y, c.Name)
+			}
+		}
+	}
 	ans.Chart = &chart
 	emit(Event{"chart", chart})
 
@@ -351,6 +360,10 @@ func (e *Engine) Ask(ctx context.Context, req AskRequest, emit func(Event)) (*An
 
 	t0 = time.Now()
 	ans.Answer = e.narrate(ctx, req.Question, tr, res, reading, ext, emit)
+	if steps := funnelText(e.Model, tr, res); steps != "" {
+		ans.Answer += steps
+		emit(Event{"answer_delta", steps})
+	}
 	if a := req.Scope.access(); a.Restricted() && len(res.Rows) > 0 {
 		// The narrative says whose rows it speaks of.
 		scope := msg(tr.Lang, "（仅含"+a.Scope.Zh+"的数据）", " ("+a.Scope.En+" only)")

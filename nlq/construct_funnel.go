@@ -2,6 +2,7 @@ package nlq
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/wenshu-bi/wenshu/semantic"
@@ -64,4 +65,48 @@ func stepIndex(f *semantic.Funnel, word string) int {
 		}
 	}
 	return -1
+}
+
+// funnelText states a funnel's steps with the step-to-step and overall
+// rates ("访问 18.1万 → 加购 3.2万（17.5%）→ 支付 9,107（28.9%），整体 5.0%"),
+// or "" when the answer is not one funnel row.
+func funnelText(m *semantic.Model, tr *Translation, res *semantic.Result) string {
+	if tr.Funnel == "" || len(res.Rows) != 1 {
+		return ""
+	}
+	var f *semantic.Funnel
+	for _, x := range m.Funnels {
+		if x.Name == tr.Funnel {
+			f = x
+		}
+	}
+	if f == nil {
+		return ""
+	}
+	lang := tr.Lang
+	var parts []string
+	var first, prev float64
+	for _, s := range f.Steps {
+		i := slices.IndexFunc(res.Columns, func(c semantic.Column) bool { return c.Name == s.Metric })
+		if i < 0 {
+			continue
+		}
+		v, _ := toFloat(res.Rows[0][i])
+		part := s.Label(m, lang) + " " + FormatCompact(v, semantic.UnitCount, lang)
+		if len(parts) == 0 {
+			first = v
+		} else if prev > 0 {
+			part += msg(lang, "（", " (") + FormatCompact(v/prev, semantic.UnitPercent, lang) + msg(lang, "）", ")")
+		}
+		parts = append(parts, part)
+		prev = v
+	}
+	if len(parts) < 2 {
+		return ""
+	}
+	text := msg(lang, "\n漏斗：", "\nFunnel: ") + strings.Join(parts, " → ")
+	if first > 0 {
+		text += msg(lang, "，整体 ", "; overall ") + FormatCompact(prev/first, semantic.UnitPercent, lang)
+	}
+	return text
 }

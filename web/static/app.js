@@ -8,7 +8,7 @@ const I18N = {
     placeholder: "例如：上个月各渠道的销售额", welcomeTitle: "用一句话问你的数据",
     welcomeText: "统一口径的指标，自动出图，附上每个数字背后的 SQL。",
     catalogTitle: "指标目录（统一口径）", search: "搜索指标", showSQL: "查看 SQL", hideSQL: "收起 SQL",
-    csv: "下载 CSV", table: "表格", line: "折线图", bar: "柱状图", grouped_bar: "分组柱状图", number: "数字",
+    csv: "下载 CSV", table: "表格", line: "折线图", bar: "柱状图", grouped_bar: "分组柱状图", number: "数字", funnel: "漏斗",
     thinking: "正在理解问题…", connected: "已连接", reconnecting: "连接断开，正在重连…", cancel: "取消",
     unit: "单位", dims: "可拆分维度", synonyms: "同义词", lang: "English", canceled: "已取消",
     suggestions: "接着问", translator: "理解方式", rules: "规则", llm: "大模型", memory: "已确认的问法",
@@ -26,7 +26,7 @@ const I18N = {
     placeholder: "e.g. sales by channel last month", welcomeTitle: "Ask your data in one sentence",
     welcomeText: "Metrics with one definition each, charts drawn for you, and the SQL behind every number.",
     catalogTitle: "Metric catalog (unified definitions)", search: "Search metrics", showSQL: "Show SQL", hideSQL: "Hide SQL",
-    csv: "Download CSV", table: "Table", line: "Line", bar: "Bars", grouped_bar: "Grouped bars", number: "Number",
+    csv: "Download CSV", table: "Table", line: "Line", bar: "Bars", grouped_bar: "Grouped bars", number: "Number", funnel: "Funnel",
     thinking: "Reading the question…", connected: "Connected", reconnecting: "Disconnected, reconnecting…", cancel: "Cancel",
     unit: "Unit", dims: "Can be split by", synonyms: "Synonyms", lang: "中文", canceled: "Canceled",
     suggestions: "Follow up", translator: "Read by", rules: "rules", llm: "LLM", memory: "confirmed question",
@@ -463,6 +463,18 @@ function renderNumber(root, cols, rows, lang = state.lang) {
 
 function chartOption(type, spec, cols, rows, lang = state.lang) {
   const idx = (name) => cols.findIndex((c) => c.name === name);
+  if (type === "funnel") {
+    // One row of steps: each step's count, the rate on the step before in the label.
+    const ys = spec.y && spec.y.length ? spec.y : cols.filter((c) => c.role === "metric").map((c) => c.name);
+    const vals = ys.map((n) => rows[0][idx(n)]);
+    return {
+      animation: false,
+      tooltip: { trigger: "item", valueFormatter: (v) => fmt(v, "count", lang) },
+      series: [{ type: "funnel", sort: "none", left: "10%", width: "80%", top: 10, bottom: 10,
+        label: { formatter: (p) => p.name + " " + fmt(p.value, "count", lang) + (p.dataIndex > 0 && vals[p.dataIndex - 1] ? " (" + fmt(p.value / vals[p.dataIndex - 1], "percent", lang) + ")" : "") },
+        data: ys.map((n, i) => ({ name: cols[idx(n)].label, value: vals[i] })) }],
+    };
+  }
   const colOf = (name) => cols[idx(name)];
   const xName = spec.x || (cols.find((c) => c.role === "dimension" || c.role === "time") || {}).name;
   const xi = idx(xName);
