@@ -38,6 +38,8 @@ type reading struct {
 	fuzzy     bool // a phrase linked by edit distance
 	followUp  bool
 	query     *semantic.Query
+	// oddWord is a word begun by a one-character value (女装).
+	oddWord string
 	// rankedByChange: the ranking is by the change, not the level.
 	rankedByChange bool
 

@@ -25,6 +25,15 @@ var genericWords = map[string]bool{
 
 // constructUnknownEntity clarifies an unknown name right before a metric.
 func constructUnknownEntity(rd *reading) bool {
+	if rd.oddWord != "" {
+		if len(rd.metrics) == 0 && rd.prev != nil && len(rd.prev.Metrics) > 0 {
+			rd.metrics = rd.prev.Metrics[:1]
+		}
+		if len(rd.metrics) > 0 {
+			rd.t.Clarify = rd.r.entityClarification(rd, rd.oddWord)
+			return true
+		}
+	}
 	if len(rd.metrics) == 0 || len(rd.t.Unknown) == 0 {
 		return false
 	}

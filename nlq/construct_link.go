@@ -73,6 +73,9 @@ func constructFrame(rd *reading) bool {
 			if !slices.Contains(rd.dims, d) {
 				rd.dims = append(rd.dims, d)
 			}
+		case len(vs) > 0 && rd.partOfWord(i):
+			// 女装: 女 (a gender) begins a word the data does not hold.
+			rd.oddWord = string(rs[m.start : m.end+1])
 		case len(vs) > 0:
 			// A value may belong to several dimensions (a city of stores and of
 			// members is one dimension here; a name shared by two is ambiguous:
@@ -97,4 +100,22 @@ func constructFrame(rd *reading) bool {
 		}
 	}
 	return false
+}
+
+// afterOneRune are the characters that may follow a one-character value
+// (女性, 男顾客, 女的): anything else makes a word of its own (女装, 男鞋).
+const afterOneRune = "的和与及或跟同在性士顾会用客人买消生方"
+
+// partOfWord reports whether mention i is a one-character value glued to
+// the next character of a word no phrase explains.
+func (rd *reading) partOfWord(i int) bool {
+	m := rd.mentions[i]
+	if m.end-m.start != 1 || !isCJK(rd.rs[m.start]) || m.end >= len(rd.rs) {
+		return false
+	}
+	next := rd.rs[m.end]
+	if !isCJK(next) || strings.ContainsRune(afterOneRune, next) {
+		return false
+	}
+	return i+1 >= len(rd.mentions) || rd.mentions[i+1].start != m.end
 }

@@ -43,10 +43,19 @@ func normalize(q string) string {
 		}
 		return m
 	})
+	// 前十, 倒数五, 头三: a rank's numeral with no measure word after it.
+	s = rankNumRE.ReplaceAllStringFunc(s, func(m string) string {
+		sub := rankNumRE.FindStringSubmatch(m)
+		if n, ok := cnToInt(sub[2]); ok {
+			return sub[1] + strconv.Itoa(n)
+		}
+		return m
+	})
 	return strings.Join(strings.Fields(s), " ")
 }
 
 var (
+	rankNumRE  = regexp.MustCompile(`(前|倒数|后|头|排名前|哪)([一二两三四五六七八九十]+)`)
 	halfYearRE = regexp.MustCompile(`(最近|近|过去)半年`)
 	cnNumRE    = regexp.MustCompile(`([零一二两三四五六七八九十]+)(个月|个季度|季度|个星期|星期|周|天|日|年|月份|月|个|名|位|家|款|条|笔|单)`)
 	enNumRE    = regexp.MustCompile(`\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty)\b`)

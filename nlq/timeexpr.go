@@ -266,16 +266,24 @@ var timeRules = []timeRule{
 			}
 			return capAsOf(&semantic.DateRange{Start: monthRange(y, a).Start, End: monthRange(y, b).End}, asOf)
 		}},
-	// Holidays, with an optional year: 去年双11, 2024年618, 国庆.
-	{regexp.MustCompile(`(?:(\d{2,4})年|(今年|去年|前年))?的?` + reHoliday),
+	// Holidays, with an optional year: 去年双11, 2024年618, 国庆; 双11那周 is
+	// the Monday-to-Sunday week that holds the day.
+	{regexp.MustCompile(`(?:(\d{2,4})年|(今年|去年|前年))?的?` + reHoliday + `(\s*(?:那一周|那周|那个星期|当周|所在的?周|所在的那周|这一周|那一星期))?`),
 		func(m []string, asOf semantic.Date, _ *TimeInfo) *semantic.DateRange {
+			var r *semantic.DateRange
 			switch {
 			case m[1] != "":
-				return holiday(m[3], year4(m[1], asOf))
+				r = holiday(m[3], year4(m[1], asOf))
 			case m[2] != "":
-				return holiday(m[3], relYear(m[2], asOf))
+				r = holiday(m[3], relYear(m[2], asOf))
+			default:
+				r = latestHoliday(m[3], asOf)
 			}
-			return latestHoliday(m[3], asOf)
+			if r != nil && m[4] != "" {
+				mon := r.Start.AddDays(-((int(r.Start.Weekday()) + 6) % 7))
+				r = capAsOf(&semantic.DateRange{Start: mon, End: mon.AddDays(6)}, asOf)
+			}
+			return r
 		}},
 	// Single dates: 2025-11-11, 2025年11月11日, 2025/11/11.
 	{regexp.MustCompile(`(\d{4})[-/年.](\d{1,2})[-/月.](\d{1,2})[日号]?`),

@@ -10,7 +10,7 @@ import (
 func TestZZDebug(t *testing.T) {
 	m, _ := datasets.RetailModel()
 	r := NewRules(m, NewLexicon(m, nil))
-	for _, q := range []string{"今年各渠道的金额", "换成金额", "今年的订单金额"} {
+	for _, q := range []string{"销售额前十的城市", "今年销售额前十的品牌"} {
 		rd := &reading{r: r, question: q, q: normalize(q), lang: detectLang(q), asOf: semantic.D(2025, 12, 31), t: &Translation{}}
 		for _, c := range constructions {
 			if c.apply(rd) {
