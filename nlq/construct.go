@@ -68,17 +68,18 @@ type construction struct {
 // before anything is assembled; the query's parts after the follow-up
 // decision, on the query it chose (new, or the previous one changed).
 var constructions = []construction{
-	{"empty", constructEmpty},              // construct_refusal.go
-	{"refuse-write", constructWrite},       // construct_refusal.go
-	{"refuse-not-bi", constructNotBI},      // construct_refusal.go
-	{"refuse-scope", constructOutOfScope},  // construct_refusal.go
-	{"time-span", constructTimeSpan},       // construct_time.go
-	{"link", constructLink},                // construct_link.go
-	{"refuse-forecast", constructForecast}, // construct_refusal.go
-	{"frame", constructFrame},              // construct_link.go
-	{"count", constructCount},              // construct_count.go
-	{"amount", constructAmount},            // construct_amount.go
-	{"funnel", constructFunnel},            // construct_funnel.go
+	{"empty", constructEmpty},               // construct_refusal.go
+	{"refuse-write", constructWrite},        // construct_refusal.go
+	{"refuse-not-bi", constructNotBI},       // construct_refusal.go
+	{"refuse-scope", constructOutOfScope},   // construct_refusal.go
+	{"time-span", constructTimeSpan},        // construct_time.go
+	{"link", constructLink},                 // construct_link.go
+	{"refuse-forecast", constructForecast},  // construct_refusal.go
+	{"frame", constructFrame},               // construct_link.go
+	{"count", constructCount},               // construct_count.go
+	{"amount", constructAmount},             // construct_amount.go
+	{"funnel", constructFunnel},             // construct_funnel.go
+	{"how-no-metric", constructHowNoMetric}, // construct_how.go
 	{"unknown-value", constructUnknownValue},
 	{"unknown-entity", constructUnknownEntity}, // construct_entity.go
 	{"ambiguous-metric", constructAmbiguous},
@@ -91,6 +92,7 @@ var constructions = []construction{
 	{"ranking", constructRanking},              // construct_ranking.go
 	{"share", constructShare},                  // construct_share.go
 	{"threshold", constructThreshold},          // construct_threshold.go
+	{"how", constructHow},                      // construct_how.go
 	{"default-time", constructDefaultTime},     // construct_time.go
 }
 
