@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strconv"
@@ -30,6 +31,10 @@ type wantQuery struct {
 	Share   []string `yaml:"share"`
 	Refuse  bool     `yaml:"refuse"`
 	Clarify bool     `yaml:"clarify"`
+	// Define names the metrics a definition question must define.
+	Define []string `yaml:"define"`
+	// Funnel names the funnel whose steps the metrics must be.
+	Funnel string `yaml:"funnel"`
 }
 
 type translateCase struct {
@@ -40,8 +45,10 @@ type translateCase struct {
 	hasDims bool
 }
 
-func loadCases(t testing.TB) []translateCase {
-	data, err := os.ReadFile("testdata/translate.yaml")
+func loadCases(t testing.TB) []translateCase { return loadCaseFile(t, "testdata/translate.yaml") }
+
+func loadCaseFile(t testing.TB, path string) []translateCase {
+	data, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,8 +111,29 @@ func sorted(s []string) []string {
 
 func TestTranslate(t *testing.T) {
 	rules, _ := retailRules(t)
-	asOf := semantic.D(2025, 12, 31)
 	cases := loadCases(t)
+	failed := runCases(t, rules, cases)
+	t.Logf("%d/%d questions read as intended", len(cases)-failed, len(cases))
+}
+
+// TestConstructions runs each construction's own table
+// (testdata/constructions/<family>.yaml, named as construct_<family>.go).
+func TestConstructions(t *testing.T) {
+	rules, _ := retailRules(t)
+	files, err := filepath.Glob("testdata/constructions/*.yaml")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no construction tables: %v", err)
+	}
+	for _, f := range files {
+		t.Run(strings.TrimSuffix(filepath.Base(f), ".yaml"), func(t *testing.T) {
+			runCases(t, rules, loadCaseFile(t, f))
+		})
+	}
+}
+
+// runCases translates every case and checks it; it returns how many failed.
+func runCases(t *testing.T, rules *nlq.Rules, cases []translateCase) int {
+	asOf := semantic.D(2025, 12, 31)
 	failed := 0
 	for _, c := range cases {
 		turns := c.Turns
@@ -122,68 +150,84 @@ func TestTranslate(t *testing.T) {
 					prev = tr.Query
 				}
 			}
-			w := c.Want
-			switch {
-			case w.Refuse:
-				if tr.Refusal == nil {
-					t.Fatalf("want a refusal, got query %+v clarify %+v", tr.Query, tr.Clarify)
-				}
-				return
-			case w.Clarify:
-				if tr.Clarify == nil || tr.Query != nil {
-					t.Fatalf("want a clarification, got query %+v refusal %+v", tr.Query, tr.Refusal)
-				}
-				return
-			}
-			q := tr.Query
-			if q == nil {
-				t.Fatalf("no query: clarify %+v refusal %+v", tr.Clarify, tr.Refusal)
-			}
-			if !slices.Equal(sorted(q.Metrics), sorted(w.Metrics)) {
-				t.Errorf("metrics = %v, want %v", q.Metrics, w.Metrics)
-			}
-			if c.hasDims && !slices.Equal(sorted(q.Dimensions), sorted(w.Dims)) {
-				t.Errorf("dims = %v, want %v", q.Dimensions, w.Dims)
-			}
-			if w.Filters != nil {
-				var got []string
-				for _, f := range q.Filters {
-					got = append(got, filterString(f))
-				}
-				if !slices.Equal(sorted(got), sorted(w.Filters)) {
-					t.Errorf("filters = %v, want %v", got, w.Filters)
-				}
-			}
-			if w.Range != "" && (q.Time == nil || q.Time.Range == nil || q.Time.Range.String() != w.Range) {
-				t.Errorf("range = %+v, want %s", q.Time, w.Range)
-			}
-			if w.Grain != "" && (q.Time == nil || q.Time.Grain != w.Grain) {
-				t.Errorf("grain = %+v, want %s", q.Time, w.Grain)
-			}
-			if w.Compare != q.Compare && w.Compare != "" {
-				t.Errorf("compare = %q, want %q", q.Compare, w.Compare)
-			}
-			if w.Limit != 0 && q.Limit != w.Limit {
-				t.Errorf("limit = %d, want %d", q.Limit, w.Limit)
-			}
-			if w.Order != "" {
-				got := ""
-				if len(q.Order) > 0 {
-					got = q.Order[0].By + map[bool]string{true: " desc", false: " asc"}[q.Order[0].Desc]
-				}
-				if got != w.Order {
-					t.Errorf("order = %q, want %q", got, w.Order)
-				}
-			}
-			if w.Share != nil && !slices.Equal(q.Share, w.Share) {
-				t.Errorf("share = %v, want %v", q.Share, w.Share)
-			}
+			checkCase(t, c, tr)
 		})
 		if !ok {
 			failed++
 		}
 	}
-	t.Logf("%d/%d questions read as intended", len(cases)-failed, len(cases))
+	return failed
+}
+
+func checkCase(t *testing.T, c translateCase, tr *nlq.Translation) {
+	w := c.Want
+	switch {
+	case w.Refuse:
+		if tr.Refusal == nil {
+			t.Fatalf("want a refusal, got query %+v clarify %+v", tr.Query, tr.Clarify)
+		}
+		return
+	case w.Clarify:
+		if tr.Clarify == nil || tr.Query != nil {
+			t.Fatalf("want a clarification, got query %+v refusal %+v", tr.Query, tr.Refusal)
+		}
+		return
+	case w.Define != nil:
+		var got []string
+		for _, d := range tr.Definitions {
+			got = append(got, d.Metric)
+		}
+		if tr.Query != nil || !slices.Equal(got, w.Define) {
+			t.Fatalf("want definitions of %v, got %v (query %+v)", w.Define, got, tr.Query)
+		}
+		return
+	}
+	q := tr.Query
+	if q == nil {
+		t.Fatalf("no query: clarify %+v refusal %+v", tr.Clarify, tr.Refusal)
+	}
+	if w.Funnel != tr.Funnel {
+		t.Errorf("funnel = %q, want %q", tr.Funnel, w.Funnel)
+	}
+	if !slices.Equal(sorted(q.Metrics), sorted(w.Metrics)) {
+		t.Errorf("metrics = %v, want %v", q.Metrics, w.Metrics)
+	}
+	if c.hasDims && !slices.Equal(sorted(q.Dimensions), sorted(w.Dims)) {
+		t.Errorf("dims = %v, want %v", q.Dimensions, w.Dims)
+	}
+	if w.Filters != nil {
+		var got []string
+		for _, f := range q.Filters {
+			got = append(got, filterString(f))
+		}
+		if !slices.Equal(sorted(got), sorted(w.Filters)) {
+			t.Errorf("filters = %v, want %v", got, w.Filters)
+		}
+	}
+	if w.Range != "" && (q.Time == nil || q.Time.Range == nil || q.Time.Range.String() != w.Range) {
+		t.Errorf("range = %+v, want %s", q.Time, w.Range)
+	}
+	if w.Grain != "" && (q.Time == nil || q.Time.Grain != w.Grain) {
+		t.Errorf("grain = %+v, want %s", q.Time, w.Grain)
+	}
+	if w.Compare != q.Compare && w.Compare != "" {
+		t.Errorf("compare = %q, want %q", q.Compare, w.Compare)
+	}
+	if w.Limit != 0 && q.Limit != w.Limit {
+		t.Errorf("limit = %d, want %d", q.Limit, w.Limit)
+	}
+	if w.Order != "" {
+		got := ""
+		if len(q.Order) > 0 {
+			got = q.Order[0].By + map[bool]string{true: " desc", false: " asc"}[q.Order[0].Desc]
+		}
+		if got != w.Order {
+			t.Errorf("order = %q, want %q", got, w.Order)
+		}
+	}
+	if w.Share != nil && !slices.Equal(q.Share, w.Share) {
+		t.Errorf("share = %v, want %v", q.Share, w.Share)
+	}
 }
 
 // TestPendingPartsComplete: a question without a metric is clarified, and
