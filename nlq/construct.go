@@ -76,9 +76,9 @@ var constructions = []construction{
 	{"link", constructLink},                 // construct_link.go
 	{"refuse-forecast", constructForecast},  // construct_refusal.go
 	{"frame", constructFrame},               // construct_link.go
+	{"funnel", constructFunnel},             // construct_funnel.go
 	{"count", constructCount},               // construct_count.go
 	{"amount", constructAmount},             // construct_amount.go
-	{"funnel", constructFunnel},             // construct_funnel.go
 	{"how-no-metric", constructHowNoMetric}, // construct_how.go
 	{"unknown-value", constructUnknownValue},
 	{"unknown-entity", constructUnknownEntity}, // construct_entity.go

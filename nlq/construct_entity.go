@@ -34,11 +34,11 @@ func constructUnknownEntity(rd *reading) bool {
 			return true
 		}
 	}
-	if len(rd.metrics) == 0 || len(rd.t.Unknown) == 0 {
+	if len(rd.metrics) == 0 || rd.t.Funnel != "" {
 		return false
 	}
 	masked := rd.ti.masked
-	for _, u := range rd.t.Unknown {
+	for _, u := range entityCandidates(rd.rest) {
 		lu := strings.ToLower(u)
 		if genericWords[lu] || !nameLike(u) {
 			continue
@@ -56,6 +56,24 @@ func constructUnknownEntity(rd *reading) bool {
 		return true
 	}
 	return false
+}
+
+// entityCandidates are the unexplained words of the rest, whole (拼多多
+// keeps its 多, which alone is a function word), without a trailing 的,
+// when they hold something besides function words.
+func entityCandidates(rest string) []string {
+	var out []string
+	for _, w := range strings.Fields(stripOperators(rest)) {
+		w = strings.TrimSuffix(w, "的")
+		if w == "" || stopSet[w] || isNumber(w) {
+			continue
+		}
+		if isCJK([]rune(w)[0]) && stripStopwords(w) == "" {
+			continue
+		}
+		out = append(out, w)
+	}
+	return out
 }
 
 // nameLike: two or more CJK characters, or a Latin word of three letters or more.

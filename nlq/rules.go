@@ -266,10 +266,7 @@ func (r *Rules) defaultRange(q *semantic.Query, asOf semantic.Date) *semantic.Da
 
 // leftover lists the words of the rest text no rule used.
 func leftover(rest string) []string {
-	rest = condRE.ReplaceAllString(rest, " ")
-	for _, re := range []*regexp.Regexp{topRE, bestRE, worstRE, rankRE, shareRE, dayWhichRE, monWhichRE, weekWhichRE, removeDimRE, swapRE} {
-		rest = re.ReplaceAllString(rest, " ")
-	}
+	rest = stripOperators(rest)
 	var out []string
 	for _, w := range strings.Fields(rest) {
 		if stopSet[w] || isNumber(w) {
@@ -285,6 +282,16 @@ func leftover(rest string) []string {
 		out = append(out, w)
 	}
 	return out
+}
+
+// stripOperators blanks the operator words of the rest (前N, 最高, 占比,
+// 超过…, 换成), which are read by constructions, not unknown.
+func stripOperators(rest string) string {
+	rest = condRE.ReplaceAllString(rest, " ")
+	for _, re := range []*regexp.Regexp{topRE, bestRE, worstRE, rankRE, shareRE, dayWhichRE, monWhichRE, weekWhichRE, removeDimRE, swapRE, growthRE, declineRE, howRE, countRE} {
+		rest = re.ReplaceAllString(rest, " ")
+	}
+	return rest
 }
 
 func isNumber(s string) bool {
