@@ -21,6 +21,8 @@ type feedbackBody struct {
 	// Turn is the index of the answer in the conversation (0 is the first).
 	Turn    int  `json:"turn"`
 	Correct bool `json:"correct"`
+	// Comment says what was wrong (不对 only; at most 500 characters).
+	Comment string `json:"comment"`
 }
 
 func (s *Server) handleFeedback(c *gin.Context) {
@@ -41,7 +43,16 @@ func (s *Server) handleFeedback(c *gin.Context) {
 	turn := conv.Turns[body.Turn]
 	s.metrics.feedback.WithLabelValues(map[bool]string{true: "correct", false: "wrong"}[body.Correct]).Inc()
 	if !body.Correct {
-		c.JSON(http.StatusOK, gin.H{"stored": false})
+		comment := strings.TrimSpace(body.Comment)
+		if len([]rune(comment)) > 500 {
+			comment = string([]rune(comment)[:500])
+		}
+		r, err := s.newReview(c.Request.Context(), principal(c), conv, body.Turn, comment)
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		c.JSON(http.StatusOK, gin.H{"stored": false, "review": r.ID})
 		return
 	}
 	if turn.Query == nil {

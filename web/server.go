@@ -212,6 +212,9 @@ func (s *Server) Handler() http.Handler {
 	api.GET("/examples", s.handleExamples)
 	admin := api.Group("", s.adminOnly)
 	admin.POST("/examples", s.handleAddExample)
+	admin.GET("/feedback", s.handleReviews)
+	admin.POST("/feedback/:id/fix", s.handleFixReview)
+	admin.POST("/feedback/:id/dismiss", s.handleDismissReview)
 	admin.GET("/users", s.handleUsers)
 	admin.POST("/users", s.handleAddUser)
 	admin.PATCH("/users/:name", s.handlePatchUser)
@@ -705,6 +708,9 @@ func (s *Server) audit(e AuditEntry, ans *nlq.Answer, err error) {
 		e.Outcome, e.Error = "refused", ans.Refusal.Reason
 	case ans != nil && ans.Clarification != nil:
 		e.Outcome = "clarified"
+		if ans.Query == nil && ans.Proposal == nil {
+			e.Error = auditNoMetric
+		}
 	default:
 		e.Outcome = "answered"
 	}

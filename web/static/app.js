@@ -12,6 +12,9 @@ const I18N = {
     thinking: "正在理解问题…", connected: "已连接", reconnecting: "连接断开，正在重连…", cancel: "取消",
     unit: "单位", dims: "可拆分维度", synonyms: "同义词", lang: "English", canceled: "已取消",
     suggestions: "接着问", translator: "理解方式", rules: "规则", llm: "大模型", memory: "已确认的问法",
+    reviewPanel: "错题集", fix: "保存为正确理解", dismiss: "其实没错", comment: "哪里不对？（可选）", send: "提交", noReviews: "没有待处理的错题",
+    reviewCounts: (c) => `最近 ${c.asks} 次提问：未找到指标 ${c.no_metric}，需澄清 ${c.clarified}，拒答 ${c.refused}，标记不对 ${c.marked_wrong}，出错 ${c.errors}；回答来自 规则 ${c.translators.rules || 0} · 大模型 ${c.translators.llm || 0} · 记忆 ${c.translators.memory || 0}`,
+    metricPick: "指标", dimsPick: "拆分", rangePick: "时间", asked: "提问", readAs: "理解为", userComment: "用户说明",
     defFormula: "计算", defRows: "只计入", defTime: "时间按", defUnit: "单位", defSynonyms: "也叫",
     right: "答对了（记住这个问法）", wrong: "答错了", thanks: "已记录，谢谢", rightShort: "答对了", wrongShort: "不对",
     units: { currency: "金额", percent: "比例", count: "数量", number: "数值" },
@@ -30,6 +33,9 @@ const I18N = {
     thinking: "Reading the question…", connected: "Connected", reconnecting: "Disconnected, reconnecting…", cancel: "Cancel",
     unit: "Unit", dims: "Can be split by", synonyms: "Synonyms", lang: "中文", canceled: "Canceled",
     suggestions: "Follow up", translator: "Read by", rules: "rules", llm: "LLM", memory: "confirmed question",
+    reviewPanel: "Review queue", fix: "Save as the right reading", dismiss: "It was right", comment: "What was wrong? (optional)", send: "Send", noReviews: "Nothing to review",
+    reviewCounts: (c) => `Last ${c.asks} asks: no metric found ${c.no_metric}, clarified ${c.clarified}, refused ${c.refused}, marked wrong ${c.marked_wrong}, errors ${c.errors}; answered by rules ${c.translators.rules || 0} · LLM ${c.translators.llm || 0} · memory ${c.translators.memory || 0}`,
+    metricPick: "Metric", dimsPick: "Split by", rangePick: "Time", asked: "Asked", readAs: "Read as", userComment: "Comment",
     defFormula: "Computed as", defRows: "Counts only", defTime: "Time by", defUnit: "Unit", defSynonyms: "Also called",
     right: "Right (remember this reading)", wrong: "Wrong", thanks: "Noted, thank you", rightShort: "Right", wrongShort: "Wrong",
     units: { currency: "currency", percent: "percent", count: "count", number: "number" },
@@ -400,10 +406,23 @@ class AnswerView {
       for (const ok of [true, false]) {
         const b = el("button", ok ? "right" : "wrong", ok ? "✓ " + t("rightShort") : "✗ " + t("wrongShort"));
         b.title = ok ? t("right") : t("wrong");
-        b.onclick = async () => {
+        const send = async (comment) => {
           await fetch("/api/v1/feedback", { method: "POST", headers: { "Content-Type": "application/json" },
-            body: JSON.stringify({ conversation_id: data.conversation_id, turn: data.turn, correct: ok }) });
+            body: JSON.stringify({ conversation_id: data.conversation_id, turn: data.turn, correct: ok, comment: comment || "" }) });
           fb.textContent = t("thanks");
+        };
+        b.onclick = () => {
+          if (ok) { send(); return; }
+          // 不对: say what was wrong, for the admins' review queue.
+          fb.innerHTML = "";
+          const input = el("input", "comment");
+          input.placeholder = t("comment");
+          input.maxLength = 500;
+          const go = el("button", "", t("send"));
+          go.onclick = () => send(input.value);
+          input.onkeydown = (e) => { if (e.key === "Enter") send(input.value); };
+          fb.append(input, go);
+          input.focus();
         };
         fb.appendChild(b);
       }
@@ -649,6 +668,91 @@ async function renderPushPanel() {
   }
 }
 
+// ---- the review queue (错题集, admins) ------------------------------------
+async function renderReviews() {
+  const list = $("#review-list");
+  list.innerHTML = "";
+  const d = await fetch("/api/v1/feedback").then((r) => r.json()).catch(() => ({}));
+  if (d.counts) $("#review-counts").textContent = t("reviewCounts")(d.counts);
+  if (!(d.reviews || []).length) { list.appendChild(el("p", "meta", t("noReviews"))); return; }
+  for (const r of d.reviews) list.appendChild(reviewItem(r));
+}
+
+// reviewItem is one answer marked wrong with a form to correct its query:
+// pick the metric, splits and time, or edit the JSON; it is checked as it
+// is typed and saved as a confirmed example.
+function reviewItem(r) {
+  const row = el("div", "metric-entry review-item");
+  row.dataset.id = r.id;
+  row.appendChild(el("h3", "", r.question));
+  row.appendChild(el("div", "meta", `${t("readAs")}: ${r.reading || "—"} · ${r.translator || ""} · ${r.user} · ${whenText(r.at)}`));
+  if (r.comment) row.appendChild(el("div", "meta", `${t("userComment")}: ${r.comment}`));
+  const q = JSON.parse(JSON.stringify(r.query || { metrics: [] }));
+  const metric = el("select", "pick-metric");
+  for (const m of state.model.metrics) {
+    const o = el("option", "", label(m.label));
+    o.value = m.name;
+    if ((q.metrics || [])[0] === m.name) o.selected = true;
+    metric.appendChild(o);
+  }
+  const dims = el("select", "pick-dims");
+  dims.multiple = true;
+  for (const dm of state.model.dimensions) {
+    const o = el("option", "", label(dm.label));
+    o.value = dm.name;
+    if ((q.dimensions || []).includes(dm.name)) o.selected = true;
+    dims.appendChild(o);
+  }
+  const start = el("input", "pick-start");
+  start.type = "date";
+  const end = el("input", "pick-end");
+  end.type = "date";
+  if (q.time && q.time.range) { start.value = q.time.range.start; end.value = q.time.range.end; }
+  const json = el("textarea", "query-json");
+  json.rows = 6;
+  json.value = JSON.stringify(q, null, 2);
+  const verdict = el("div", "meta verdict", "");
+  let timer;
+  const check = () => {
+    clearTimeout(timer);
+    timer = setTimeout(async () => {
+      let body;
+      try { body = JSON.parse(json.value); } catch (e) { verdict.textContent = "JSON: " + e.message; verdict.className = "meta verdict error"; return; }
+      const res = await fetch(`/api/v1/feedback/${r.id}/fix`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ query: body, dry: true }) });
+      const d = await res.json().catch(() => ({}));
+      verdict.textContent = res.ok ? "✓ " + (d.reading ? d.reading.text : "") : "✗ " + ((d.error && d.error.message) || res.status);
+      verdict.className = "meta verdict " + (res.ok ? "ok" : "error");
+    }, 250);
+  };
+  const fromForm = () => {
+    let cur;
+    try { cur = JSON.parse(json.value); } catch (e) { cur = {}; }
+    cur.metrics = [metric.value];
+    cur.dimensions = [...dims.selectedOptions].map((o) => o.value);
+    if (!cur.dimensions.length) delete cur.dimensions;
+    if (start.value && end.value) cur.time = Object.assign(cur.time || {}, { range: { start: start.value, end: end.value } });
+    json.value = JSON.stringify(cur, null, 2);
+    check();
+  };
+  for (const x of [metric, dims, start, end]) x.onchange = fromForm;
+  json.oninput = check;
+  const fix = el("button", "fix", t("fix"));
+  fix.onclick = async () => {
+    let body;
+    try { body = JSON.parse(json.value); } catch (e) { verdict.textContent = "JSON: " + e.message; return; }
+    const res = await fetch(`/api/v1/feedback/${r.id}/fix`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ query: body }) });
+    const d = await res.json().catch(() => ({}));
+    if (res.ok) renderReviews(); else { verdict.textContent = "✗ " + ((d.error && d.error.message) || res.status); verdict.className = "meta verdict error"; }
+  };
+  const dismiss = el("button", "", t("dismiss"));
+  dismiss.onclick = async () => { await fetch(`/api/v1/feedback/${r.id}/dismiss`, { method: "POST", headers: { "Content-Type": "application/json" } }); renderReviews(); };
+  const form = el("div", "review-form");
+  form.append(el("label", "", t("metricPick")), metric, el("label", "", t("dimsPick")), dims, el("label", "", t("rangePick")), start, end);
+  row.append(form, json, verdict, fix, dismiss);
+  check();
+  return row;
+}
+
 // ---- catalog ------------------------------------------------------------
 function renderCatalog() {
   const list = $("#catalog-list");
@@ -692,6 +796,9 @@ async function start() {
   $("#open-catalog").onclick = () => { renderCatalog(); $("#catalog").classList.remove("hidden"); };
   $("#open-push").onclick = () => { renderPushPanel(); $("#push-panel").classList.remove("hidden"); };
   $("#close-push").onclick = () => $("#push-panel").classList.add("hidden");
+  if (state.me && state.me.admin) $("#open-reviews").classList.remove("hidden");
+  $("#open-reviews").onclick = () => { renderReviews(); $("#review-panel").classList.remove("hidden"); };
+  $("#close-reviews").onclick = () => $("#review-panel").classList.add("hidden");
   $("#close-catalog").onclick = () => $("#catalog").classList.add("hidden");
   $("#catalog-filter").oninput = renderCatalog;
   connect();
