@@ -366,3 +366,49 @@ func TestPushInBrowser(t *testing.T) {
 	waitFor(`document.querySelector("#push-list .push-item h3") && document.querySelector("#push-list .push-item h3").textContent.includes("已暂停")`)
 	saveScreenshot(t, step, "push-panel.png")
 }
+
+// TestDefinitionAndReviewsInBrowser: a definition question shows the
+// definition card; an answer marked 不对 with a comment reaches the 错题集
+// panel, where picking the right metric is checked at once and saved.
+func TestDefinitionAndReviewsInBrowser(t *testing.T) {
+	ts := newTestServer(t, "", 0, webOptions())
+	step := openBrowser(t, ts.URL+"/?lang=zh&q="+"复购率是怎么算的", 1300, 900)
+	waitFor := func(js string) {
+		t.Helper()
+		if _, err := chromedp.Run(step, chromedp.Poll[bool](js, chromedp.WithPollingTimeout(60*time.Second))); err != nil {
+			t.Fatalf("waiting for %s: %v", js, err)
+		}
+	}
+	waitFor(`document.querySelector(".definition dl") !== null && document.querySelector(".definition").textContent.includes("计算")`)
+	err := chromedp.Do(step,
+		chromedp.SendKeys(chromedp.CSS("#question"), "上个月卖得怎么样"),
+		chromedp.Click(chromedp.CSS("#ask-button")),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(`document.querySelector(".msg.bot .feedback button.wrong") !== null`)
+	err = chromedp.Do(step,
+		chromedp.Click(chromedp.CSS(".msg.bot .feedback button.wrong")),
+		chromedp.SendKeys(chromedp.CSS(".feedback input.comment"), "应该是订单数"),
+		chromedp.Click(chromedp.CSS(".feedback button")),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(`document.querySelector(".feedback").textContent === "已记录，谢谢"`)
+	if err := chromedp.Do(step, chromedp.Click(chromedp.CSS("#open-reviews"))); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(`document.querySelectorAll("#review-list .review-item").length === 1 && document.querySelector("#review-list").textContent.includes("应该是订单数")`)
+	if _, err := chromedp.Run(step, chromedp.Evaluate[bool](`(() => { const s = document.querySelector(".review-item select.pick-metric");
+		s.value = "orders"; s.dispatchEvent(new Event("change")); return true; })()`)); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(`document.querySelector(".review-item .verdict.ok") !== null && document.querySelector(".review-item .verdict").textContent.includes("订单数")`)
+	if err := chromedp.Do(step, chromedp.Click(chromedp.CSS(".review-item button.fix"))); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(`document.querySelector("#review-list").textContent.includes("没有待处理的错题")`)
+	saveScreenshot(t, step, "review-panel.png")
+}

@@ -378,7 +378,7 @@ class AnswerView {
       row("defFormula", d.formula);
       row("defRows", d.rows);
       row("defTime", d.time);
-      row("defUnit", d.unit);
+      row("defUnit", t("units")[d.unit] || d.unit);
       row("defSynonyms", (d.synonyms || []).join(" · "));
       box.appendChild(dl);
       this.card.appendChild(box);
