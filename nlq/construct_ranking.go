@@ -47,11 +47,7 @@ func constructChangeRanking(rd *reading) bool {
 		}
 	}
 	query.Limit = n
-	for _, d := range query.Dimensions {
-		if !hasFilter(query.Filters, d) {
-			query.Filters = append(query.Filters, semantic.Filter{Dimension: d, Op: "ne", Values: []any{nil}})
-		}
-	}
+	rd.excludeEmpty(query)
 	rd.rankedByChange = true
 	return false
 }
@@ -105,12 +101,24 @@ func constructRanking(rd *reading) bool {
 			query.Limit = n
 			// A ranking of cities ranks cities: rows with no city (online
 			// orders) are not a contender.
-			for _, d := range query.Dimensions {
-				if !hasFilter(query.Filters, d) {
-					query.Filters = append(query.Filters, semantic.Filter{Dimension: d, Op: "ne", Values: []any{nil}})
-				}
-			}
+			rd.excludeEmpty(query)
 		}
 	}
 	return false
+}
+
+// excludeEmpty leaves the group with no value (online orders have no city)
+// out of a limited ranking, and says so.
+func (rd *reading) excludeEmpty(query *semantic.Query) {
+	for _, name := range query.Dimensions {
+		if hasFilter(query.Filters, name) {
+			continue
+		}
+		query.Filters = append(query.Filters, semantic.Filter{Dimension: name, Op: "ne", Values: []any{nil}})
+		if d := rd.r.model.Dimension(name); d != nil && d.NullLabel.In(rd.lang) != "" {
+			rd.t.Notes = append(rd.t.Notes, msg(rd.lang,
+				"排名不含「"+d.NullLabel.In("zh")+"」（没有"+d.Label.In("zh")+"的数据）",
+				"the ranking leaves out "+d.NullLabel.In("en")+" (no "+strings.ToLower(d.Label.In("en"))+")"))
+		}
+	}
 }
