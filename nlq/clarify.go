@@ -65,7 +65,7 @@ func (r *Rules) ambiguityClarification(lang, question string, names []string) *C
 // dimensions, or examples.
 func (r *Rules) noMetricClarification(lang, question, rest string, dims []string) *Clarification {
 	var names []string
-	for _, w := range leftover(rest) {
+	for _, w := range leftover(stripOperators(rest)) {
 		for _, s := range r.model.SuggestMetrics(w) {
 			if !slices.Contains(names, s) {
 				names = append(names, s)

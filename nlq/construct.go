@@ -28,6 +28,7 @@ type reading struct {
 	mentions []mention
 	rs       []rune // the question with time spans masked
 	rest     string // what no linked phrase explains: operator words, unknown words
+	stripped string // rest without its operator words: the unknown words
 
 	// The frame the constructions fill.
 	metrics   []string
@@ -113,7 +114,8 @@ func (r *Rules) Translate(question string, prev *semantic.Query, asOf semantic.D
 // constructUnknownValue: a word that looks like a value of a dimension but
 // is none of its values is asked about, never dropped.
 func constructUnknownValue(rd *reading) bool {
-	rd.t.Unknown = leftover(rd.rest)
+	rd.stripped = stripOperators(rd.rest)
+	rd.t.Unknown = leftover(rd.stripped)
 	rd.t.Confident = len(rd.t.Unknown) == 0 && !rd.fuzzy && len(rd.ambiguous) == 0
 	if c := rd.r.unknownValue(rd.question, rd.ti.masked, rd.mentions, rd.t.Unknown, rd.lang); c != nil {
 		rd.t.Clarify = c

@@ -38,7 +38,7 @@ func constructUnknownEntity(rd *reading) bool {
 		return false
 	}
 	masked := rd.ti.masked
-	for _, u := range entityCandidates(rd.rest) {
+	for _, u := range entityCandidates(rd.stripped) {
 		lu := strings.ToLower(u)
 		if genericWords[lu] || !nameLike(u) {
 			continue
@@ -63,7 +63,7 @@ func constructUnknownEntity(rd *reading) bool {
 // when they hold something besides function words.
 func entityCandidates(rest string) []string {
 	var out []string
-	for _, w := range strings.Fields(stripOperators(rest)) {
+	for _, w := range strings.Fields(rest) {
 		w = strings.TrimSuffix(w, "的")
 		if w == "" || stopSet[w] || isNumber(w) {
 			continue

@@ -14,7 +14,8 @@ var (
 	// Forecasts and the future: the data holds only what happened.
 	futureRE = regexp.MustCompile(`(预测|预估|预计|预期|展望|forecast|predict|projection|明年|下个月|下月|下周|下季度|下个季度|next month|next year|next week|next quarter)`)
 	// Requests that are not about data at all.
-	notBIRE = regexp.MustCompile(`(写一首|写首|写一篇|写篇|写一段|作一首|作诗|写诗|写歌|讲个笑话|讲笑话|说个笑话|翻译一下|翻译成|帮我翻译|订.{0,6}(?:票|酒店|房间|餐厅)|机票|火车票|高铁票|打车|叫车|点外卖|点餐|唱首歌|画一张|画一幅|\bpoem\b|\bpoetry\b|\bjoke\b|\bsong\b|\btranslate\b|\bbook (?:a|me)\b|\bflights?\b|\bhotel\b|\btaxi\b)`)
+	notBIRE = gate(regexp.MustCompile(`(写一首|写首|写一篇|写篇|写一段|作一首|作诗|写诗|写歌|讲个笑话|讲笑话|说个笑话|翻译一下|翻译成|帮我翻译|订.{0,6}(?:票|酒店|房间|餐厅)|机票|火车票|高铁票|打车|叫车|点外卖|点餐|唱首歌|画一张|画一幅|\bpoem\b|\bpoetry\b|\bjoke\b|\bsong\b|\btranslate\b|\bbook (?:a|me)\b|\bflights?\b|\bhotel\b|\btaxi\b)`),
+		"写", "作", "笑话", "翻译", "订", "票", "车", "外卖", "点餐", "唱", "画", "poem", "poetry", "joke", "song", "translate", "book ", "flight", "hotel", "taxi")
 	greetRE = regexp.MustCompile(`^\s*(你好|您好|嗨|哈喽|早上好|晚上好|谢谢|多谢|感谢|你是谁|在吗|hi|hello|hey|thanks|thank you|who are you)\b?`)
 )
 

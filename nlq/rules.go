@@ -265,8 +265,9 @@ func (r *Rules) defaultRange(q *semantic.Query, asOf semantic.Date) *semantic.Da
 }
 
 // leftover lists the words of the rest text no rule used.
+// leftover is what no rule explains in a rest already stripped of its
+// operator words (stripOperators).
 func leftover(rest string) []string {
-	rest = stripOperators(rest)
 	var out []string
 	for _, w := range strings.Fields(rest) {
 		if stopSet[w] || isNumber(w) {
@@ -284,12 +285,28 @@ func leftover(rest string) []string {
 	return out
 }
 
+var (
+	operatorREs    = []*regexp.Regexp{topRE, bestRE, worstRE, rankRE, shareRE, dayWhichRE, monWhichRE, weekWhichRE, removeDimRE, swapRE}
+	operatorStarts = func() []starts {
+		out := make([]starts, len(operatorREs))
+		for i, re := range operatorREs {
+			out[i] = startsOf(re)
+		}
+		return out
+	}()
+)
+
 // stripOperators blanks the operator words of the rest (前N, 最高, 占比,
 // 超过…, 换成), which are read by constructions, not unknown.
 func stripOperators(rest string) string {
 	rest = condRE.ReplaceAllString(rest, " ")
-	for _, re := range []*regexp.Regexp{topRE, bestRE, worstRE, rankRE, shareRE, dayWhichRE, monWhichRE, weekWhichRE, removeDimRE, swapRE, growthRE, declineRE, howRE, countRE} {
-		rest = re.ReplaceAllString(rest, " ")
+	for i, re := range operatorREs {
+		if operatorStarts[i].may(rest) {
+			rest = re.ReplaceAllString(rest, " ")
+		}
+	}
+	for _, g := range []gated{growthRE, declineRE, howRE, countRE} {
+		rest = g.ReplaceAllString(rest, " ")
 	}
 	return rest
 }

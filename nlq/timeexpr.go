@@ -38,6 +38,26 @@ type timeRule struct {
 	fn func(m []string, asOf semantic.Date, ti *TimeInfo) *semantic.DateRange
 }
 
+// timeNeeds say, per time rule, whether every match holds a digit or a
+// Latin letter (read from the expressions at start): a question without
+// one skips the rule.
+var timeNeeds []struct {
+	digit, latin bool
+	first        starts
+}
+
+func init() {
+	timeNeeds = make([]struct {
+		digit, latin bool
+		first        starts
+	}, len(timeRules))
+	for i, r := range timeRules {
+		timeNeeds[i].digit = requires(r.re, isDigitRange)
+		timeNeeds[i].latin = requires(r.re, isLatinRange)
+		timeNeeds[i].first = startsOf(r.re)
+	}
+}
+
 var monthNames = map[string]int{"jan": 1, "january": 1, "feb": 2, "february": 2, "mar": 3, "march": 3, "apr": 4, "april": 4,
 	"may": 5, "jun": 6, "june": 6, "jul": 7, "july": 7, "aug": 8, "august": 8, "sep": 9, "sept": 9, "september": 9,
 	"oct": 10, "october": 10, "nov": 11, "november": 11, "dec": 12, "december": 12}
@@ -558,7 +578,12 @@ func ResolveTime(q string, asOf semantic.Date) TimeInfo {
 		}
 		mask(byteLoc(q, cur(), loc))
 	}
-	for _, r := range timeRules {
+	hasDigit := strings.ContainsAny(q, "0123456789")
+	hasLatin := strings.IndexFunc(q, func(r rune) bool { return r >= 'a' && r <= 'z' }) >= 0
+	for i, r := range timeRules {
+		if timeNeeds[i].digit && !hasDigit || timeNeeds[i].latin && !hasLatin || !timeNeeds[i].first.may(q) {
+			continue
+		}
 		for {
 			s := cur()
 			m := r.re.FindStringSubmatchIndex(s)
