@@ -78,13 +78,13 @@ var constructions = []construction{
 	{"refuse-forecast", constructForecast},  // construct_refusal.go
 	{"frame", constructFrame},               // construct_link.go
 	{"funnel", constructFunnel},             // construct_funnel.go
+	{"definition", constructDefinition},     // construct_definition.go
 	{"count", constructCount},               // construct_count.go
 	{"amount", constructAmount},             // construct_amount.go
 	{"how-no-metric", constructHowNoMetric}, // construct_how.go
 	{"unknown-value", constructUnknownValue},
 	{"unknown-entity", constructUnknownEntity}, // construct_entity.go
 	{"ambiguous-metric", constructAmbiguous},
-	{"definition", constructDefinition},        // construct_definition.go
 	{"greeting", constructGreeting},            // construct_refusal.go
 	{"follow-up", constructFollowUp},           // construct_followup.go
 	{"scope", constructScope},                  // construct_scope.go
