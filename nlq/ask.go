@@ -312,6 +312,7 @@ func (e *Engine) Ask(ctx context.Context, req AskRequest, emit func(Event)) (*An
 		tr.Notes = ans.Notes
 	}
 	reading := Read(e.Model, tr.Query, tr.Lang)
+	stateAsOf(e.Model, tr.Query, asOf, tr.Lang, &reading)
 	ans.Query, ans.Reading = tr.Query, &reading
 	turn.Query, turn.Reading = tr.Query, reading.Text
 	emit(Event{"query", map[string]any{"query": tr.Query, "reading": reading, "notes": tr.Notes, "translator": ans.Translator, "lang": tr.Lang}})

@@ -62,6 +62,10 @@ func Read(m *semantic.Model, q *semantic.Query, lang string) Reading {
 		label := o.By
 		if mt := m.Metric(o.By); mt != nil {
 			label = mt.Label.In(lang)
+		} else if mt := m.Metric(strings.TrimSuffix(o.By, "_change")); mt != nil {
+			// A ranking by the change: 销售额同比增幅.
+			word := map[string][2]string{semantic.CompareYoY: {"同比增幅", " change on a year earlier"}, semantic.ComparePoP: {"环比增幅", " change on the previous period"}}[q.Compare]
+			label = mt.Label.In(lang) + msg(lang, word[0], word[1])
 		}
 		switch {
 		case q.Limit > 0 && o.Desc:
@@ -177,4 +181,35 @@ func thousands(f float64, decimals int) string {
 		out = "-" + out
 	}
 	return out
+}
+
+// stateAsOf says when a count of a state (members registered, a cumulative
+// metric) is taken: 截至2025年12月31日, the end of the range asked or the
+// as-of date — not a count of the period's activity.
+func stateAsOf(m *semantic.Model, q *semantic.Query, asOf semantic.Date, lang string, r *Reading) {
+	if q == nil || len(q.Metrics) == 0 || q.Time != nil && q.Time.Grain != "" {
+		return
+	}
+	for _, name := range q.Metrics {
+		if mt := m.Metric(name); mt == nil || !mt.Cumulative {
+			return
+		}
+	}
+	end := asOf
+	if q.Time != nil && q.Time.Range != nil && q.Time.Range.End.Before(asOf.Time) {
+		end = q.Time.Range.End
+	}
+	chip := Chip{"time", msg(lang, fmt.Sprintf("截至%d年%d月%d日", end.Year(), int(end.Month()), end.Day()), "as of "+end.String())}
+	chips := []Chip{chip}
+	for _, c := range r.Chips {
+		if c.Kind != "time" {
+			chips = append(chips, c)
+		}
+	}
+	r.Chips = chips
+	texts := make([]string, len(chips))
+	for i, c := range chips {
+		texts[i] = c.Text
+	}
+	r.Text = strings.Join(texts, " · ")
 }
