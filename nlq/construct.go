@@ -82,6 +82,8 @@ var constructions = []construction{
 	{"count", constructCount},               // construct_count.go
 	{"amount", constructAmount},             // construct_amount.go
 	{"how-no-metric", constructHowNoMetric}, // construct_how.go
+	{"unknown-words", constructUnknownWords},
+	{"unknown-metric", constructUnknownMetric}, // construct_metric.go
 	{"unknown-value", constructUnknownValue},
 	{"unknown-entity", constructUnknownEntity}, // construct_entity.go
 	{"ambiguous-metric", constructAmbiguous},
@@ -111,12 +113,18 @@ func (r *Rules) Translate(question string, prev *semantic.Query, asOf semantic.D
 	return rd.t
 }
 
+// constructUnknownWords finds the words no rule explains; the question is
+// read with full confidence only when there are none.
+func constructUnknownWords(rd *reading) bool {
+	rd.stripped = stripOperators(rd.rest)
+	rd.t.Unknown = leftover(rd.stripped)
+	rd.t.Confident = rd.t.Confident || len(rd.t.Unknown) == 0 && !rd.fuzzy && len(rd.ambiguous) == 0
+	return false
+}
+
 // constructUnknownValue: a word that looks like a value of a dimension but
 // is none of its values is asked about, never dropped.
 func constructUnknownValue(rd *reading) bool {
-	rd.stripped = stripOperators(rd.rest)
-	rd.t.Unknown = leftover(rd.stripped)
-	rd.t.Confident = len(rd.t.Unknown) == 0 && !rd.fuzzy && len(rd.ambiguous) == 0
 	if c := rd.r.unknownValue(rd.question, rd.ti.masked, rd.mentions, rd.t.Unknown, rd.lang); c != nil {
 		rd.t.Clarify = c
 		return true

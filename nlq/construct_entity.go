@@ -64,7 +64,7 @@ func constructUnknownEntity(rd *reading) bool {
 func entityCandidates(rest string) []string {
 	var out []string
 	for _, w := range strings.Fields(rest) {
-		w = strings.TrimSuffix(w, "的")
+		w = strings.TrimRight(strings.TrimLeft(w, "的是看查"), "的是了吗呢啊吧呀")
 		if w == "" || stopSet[w] || isNumber(w) {
 			continue
 		}

@@ -267,3 +267,32 @@ func TestPendingPartsComplete(t *testing.T) {
 		t.Errorf("%+v", ans.Query)
 	}
 }
+
+// TestUnknownMetricSaysSo: a measure the model lacks is named in the
+// answer with same-kind alternatives, never matched to a value by spelling.
+func TestUnknownMetricSaysSo(t *testing.T) {
+	rules, m := retailRules(t)
+	for q, unit := range map[string]string{"今年的毛利率": semantic.UnitPercent, "what is our profit margin this year": semantic.UnitPercent, "上个月的利润是多少": semantic.UnitCurrency} {
+		tr := rules.Translate(q, nil, semantic.D(2025, 12, 31))
+		if tr.Clarify == nil || len(tr.Clarify.Options) == 0 {
+			t.Fatalf("%s: %+v", q, tr)
+		}
+		if !strings.Contains(tr.Clarify.Message, "毛利率") && !strings.Contains(tr.Clarify.Message, "profit margin") && !strings.Contains(tr.Clarify.Message, "利润") {
+			t.Errorf("%s: the message does not name the measure: %s", q, tr.Clarify.Message)
+		}
+		for _, o := range tr.Clarify.Options {
+			found := false
+			for _, mt := range m.Metrics {
+				if mt.Label.In(tr.Lang) == o.Label {
+					found = true
+					if mt.Unit != unit && !strings.Contains(o.Label, "客单价") {
+						t.Errorf("%s: option %s is a %s, not a %s", q, o.Label, mt.Unit, unit)
+					}
+				}
+			}
+			if !found {
+				t.Errorf("%s: option %q is not a metric", q, o.Label)
+			}
+		}
+	}
+}
