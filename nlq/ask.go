@@ -115,6 +115,8 @@ type Answer struct {
 	Translator    string            `json:"translator"`
 	Lang          string            `json:"lang"`
 	Truncated     bool              `json:"truncated,omitempty"`
+	// Insight is what drove the change, for a why-question.
+	Insight *Insight `json:"insight,omitempty"`
 	// Definitions answer a question about what metrics mean (口径): the
 	// answer then has no numbers.
 	Definitions []Definition `json:"definitions,omitempty"`
@@ -361,6 +363,20 @@ func (e *Engine) Ask(ctx context.Context, req AskRequest, emit func(Event)) (*An
 
 	t0 = time.Now()
 	ans.Answer = e.narrate(ctx, req.Question, tr, res, reading, ext, emit)
+	if tr.Why != nil && tr.Query != nil && len(tr.Query.Metrics) > 0 {
+		t1 := time.Now()
+		ins, err := e.insight(ctx, tr.Query, tr.Why.Dimensions, asOf, req.Scope, tr.Lang)
+		lap("insight", t1)
+		if err != nil {
+			e.log().Warn("insight failed", "err", err)
+		} else {
+			ans.Insight = ins
+			emit(Event{"insight", ins})
+			text := ins.Text(e.Model, tr.Lang)
+			ans.Answer += text
+			emit(Event{"answer_delta", text})
+		}
+	}
 	if steps := funnelText(e.Model, tr, res); steps != "" {
 		ans.Answer += steps
 		emit(Event{"answer_delta", steps})

@@ -39,6 +39,8 @@ type reading struct {
 	fuzzy     bool // a phrase linked by edit distance
 	followUp  bool
 	query     *semantic.Query
+	// why: the question asks what drove a change (construct_why.go).
+	why bool
 	// oddWord is a word begun by a one-character value (女装).
 	oddWord string
 	// rankedByChange: the ranking is by the change, not the level.
@@ -88,6 +90,7 @@ var constructions = []construction{
 	{"unknown-entity", constructUnknownEntity}, // construct_entity.go
 	{"ambiguous-metric", constructAmbiguous},
 	{"greeting", constructGreeting},            // construct_refusal.go
+	{"why", constructWhy},                      // construct_why.go
 	{"follow-up", constructFollowUp},           // construct_followup.go
 	{"scope", constructScope},                  // construct_scope.go
 	{"time", constructTime},                    // construct_time.go
@@ -97,6 +100,7 @@ var constructions = []construction{
 	{"threshold", constructThreshold},          // construct_threshold.go
 	{"how", constructHow},                      // construct_how.go
 	{"default-time", constructDefaultTime},     // construct_time.go
+	{"why-shape", constructWhyShape},           // construct_why.go
 }
 
 // Translate reads one question. prev is the conversation's previous query

@@ -25,7 +25,7 @@ var (
 func constructFollowUp(rd *reading) bool {
 	ti, q := rd.ti, rd.q
 	modifies := len(rd.dims) > 0 || len(rd.filters) > 0 || ti.Range != nil || ti.Shift != "" || ti.Grain != "" || ti.Compare != "" ||
-		ti.Trend || topRE.MatchString(rd.rest) || shareRE.MatchString(rd.rest) || followRE.MatchString(q) ||
+		ti.Trend || rd.why || topRE.MatchString(rd.rest) || shareRE.MatchString(rd.rest) || followRE.MatchString(q) ||
 		// 哪个最高, "which one was the highest": a ranking of the previous split.
 		rd.prev != nil && len(rd.prev.Dimensions) > 0 && (bestRE.MatchString(rd.rest) || worstRE.MatchString(rd.rest) || rankRE.MatchString(rd.rest))
 	rd.followUp = rd.prev != nil && (len(rd.metrics) == 0 && modifies || len(rd.metrics) > 0 && followRE.MatchString(q) && len(ti.masked) < 40)

@@ -9,7 +9,7 @@ import (
 // it can, instead of dropping the words and answering another question.
 
 var (
-	writeRE = regexp.MustCompile(`(把.{0,12}(订单|数据|记录|表|会员|价格|状态|金额).{0,12}(改成|改为|设为|设置为|标记为|更新为)|删除|删掉|删了|删去|清空|清除数据|修改数据|更改数据|改数据|改一下数据|写入|插入|新增一条|\bdrop\b|\bdelete\b|\btruncate\b|\bupdate\b|\binsert\b|\balter\b|\bcreate table\b|\bgrant\b)`)
+	writeRE = regexp.MustCompile(`(把.{0,12}(订单|数据|记录|表|会员|价格|状态|金额).{0,12}(改成|改为|设为|设置为|标记为|更新为)|删除|删掉|删了|删去|清空|清除数据|修改数据|更改数据|改数据|改一下数据|写入|插入|新增一条|\bdrop (?:table|database|schema|column|index|view)\b|\bdelete\b(?:.{0,20}\b(?:from|records?|rows?|data|orders?|customers?|members?|all)\b)|\btruncate\b|\bupdate\b.{0,40}\bset\b|\bupdate (?:the |all )?(?:orders?|records?|data|prices?|status|customers?|members?)\b|\binsert\b|\balter (?:table|database)\b|\bcreate table\b|\bgrant\b)`)
 	scopeRE = regexp.MustCompile(`(竞品|竞争对手|友商|对手的|\bcompetitors?\b|\brivals?\b|天气|下雨|下雪|气温|温度|雾霾|股价|股票|汇率|新闻|彩票|员工|绩效|工资|薪资|薪水|考勤|招聘|请假|\bweather\b|\brain\b|\bstock price\b|\bemployees?\b|\bsalary\b|\bsalaries\b|\bpayroll\b)`)
 	// Forecasts and the future: the data holds only what happened.
 	futureRE = regexp.MustCompile(`(预测|预估|预计|预期|展望|forecast|predict|projection|明年|下个月|下月|下周|下季度|下个季度|next month|next year|next week|next quarter)`)

@@ -32,6 +32,9 @@ type Translation struct {
 	// Partial keeps what a question without a metric did say (上个月, 按渠道),
 	// so that naming the metric next completes it.
 	Partial *semantic.Query `json:"partial,omitempty"`
+	// Why is set for a why-question: the query is the metric with its
+	// comparison, and the answer looks for what drove the change.
+	Why *WhyRequest `json:"why,omitempty"`
 	// Funnel names the model's funnel the query's metrics are the steps of.
 	Funnel string `json:"funnel,omitempty"`
 	// Definitions answer a question about what metrics mean (口径): no query.
@@ -305,7 +308,7 @@ func stripOperators(rest string) string {
 			rest = re.ReplaceAllString(rest, " ")
 		}
 	}
-	for _, g := range []gated{growthRE, declineRE, howRE, countRE} {
+	for _, g := range []gated{growthRE, declineRE, howRE, countRE, whyRE, directionRE} {
 		rest = g.ReplaceAllString(rest, " ")
 	}
 	return rest
