@@ -412,3 +412,14 @@ func TestDefinitionAndReviewsInBrowser(t *testing.T) {
 	waitFor(`document.querySelector("#review-list").textContent.includes("没有待处理的错题")`)
 	saveScreenshot(t, step, "review-panel.png")
 }
+
+// TestInsightInBrowser: a why-question draws its drivers.
+func TestInsightInBrowser(t *testing.T) {
+	ts := newTestServer(t, "", 0, webOptions())
+	step := openBrowser(t, ts.URL+"/?lang=zh&q="+"为什么2025年10月的转化率下降了", 1300, 900)
+	if _, err := chromedp.Run(step, chromedp.Poll[bool](`document.querySelector(".insight canvas") !== null && document.querySelector(".msg.bot .answer").textContent.includes("抖音")`,
+		chromedp.WithPollingTimeout(60*time.Second))); err != nil {
+		t.Fatalf("no drivers drawn: %v", err)
+	}
+	saveScreenshot(t, step, "insight.png")
+}

@@ -12,7 +12,7 @@ const I18N = {
     thinking: "正在理解问题…", connected: "已连接", reconnecting: "连接断开，正在重连…", cancel: "取消",
     unit: "单位", dims: "可拆分维度", synonyms: "同义词", lang: "English", canceled: "已取消",
     suggestions: "接着问", translator: "理解方式", rules: "规则", llm: "大模型", memory: "已确认的问法",
-    reviewPanel: "错题集", fix: "保存为正确理解", dismiss: "其实没错", comment: "哪里不对？（可选）", send: "提交", noReviews: "没有待处理的错题",
+    drivers: "变化的主要因素（占变化的比例）", reviewPanel: "错题集", fix: "保存为正确理解", dismiss: "其实没错", comment: "哪里不对？（可选）", send: "提交", noReviews: "没有待处理的错题",
     reviewCounts: (c) => `最近 ${c.asks} 次提问：未找到指标 ${c.no_metric}，需澄清 ${c.clarified}，拒答 ${c.refused}，标记不对 ${c.marked_wrong}，出错 ${c.errors}；回答来自 规则 ${c.translators.rules || 0} · 大模型 ${c.translators.llm || 0} · 记忆 ${c.translators.memory || 0}`,
     metricPick: "指标", dimsPick: "拆分", rangePick: "时间", asked: "提问", readAs: "理解为", userComment: "用户说明",
     defFormula: "计算", defRows: "只计入", defTime: "时间按", defUnit: "单位", defSynonyms: "也叫",
@@ -33,7 +33,7 @@ const I18N = {
     thinking: "Reading the question…", connected: "Connected", reconnecting: "Disconnected, reconnecting…", cancel: "Cancel",
     unit: "Unit", dims: "Can be split by", synonyms: "Synonyms", lang: "中文", canceled: "Canceled",
     suggestions: "Follow up", translator: "Read by", rules: "rules", llm: "LLM", memory: "confirmed question",
-    reviewPanel: "Review queue", fix: "Save as the right reading", dismiss: "It was right", comment: "What was wrong? (optional)", send: "Send", noReviews: "Nothing to review",
+    drivers: "What drove the change (share of the change)", reviewPanel: "Review queue", fix: "Save as the right reading", dismiss: "It was right", comment: "What was wrong? (optional)", send: "Send", noReviews: "Nothing to review",
     reviewCounts: (c) => `Last ${c.asks} asks: no metric found ${c.no_metric}, clarified ${c.clarified}, refused ${c.refused}, marked wrong ${c.marked_wrong}, errors ${c.errors}; answered by rules ${c.translators.rules || 0} · LLM ${c.translators.llm || 0} · memory ${c.translators.memory || 0}`,
     metricPick: "Metric", dimsPick: "Split by", rangePick: "Time", asked: "Asked", readAs: "Read as", userComment: "Comment",
     defFormula: "Computed as", defRows: "Counts only", defTime: "Time by", defUnit: "Unit", defSynonyms: "Also called",
@@ -229,6 +229,7 @@ function handleEvent(ev) {
     case "answer_delta": view.delta(ev.data); break;
     case "clarify": view.clarify(ev.data); break;
     case "definition": view.definition(ev.data); break;
+    case "insight": view.insight(ev.data); break;
     case "error": view.fail(ev.data); delete state.asks[ev.id]; break;
     case "done": view.done(ev.data); delete state.asks[ev.id]; loadConversations(); break;
   }
@@ -365,6 +366,30 @@ class AnswerView {
       opts.appendChild(b);
     }
     this.card.appendChild(opts);
+  }
+  // insight draws what drove the change as a diverging bar: each driver's
+  // part (the offsets the other way), labelled by dimension and member.
+  insight(ins) {
+    const items = [...(ins.drivers || []), ...(ins.offsets || [])];
+    if (!items.length) return;
+    const box = el("div", "insight");
+    box.appendChild(el("div", "def-label", t("drivers")));
+    const chart = el("div", "chart insight-chart");
+    chart.style.height = (60 + 28 * items.length) + "px";
+    box.appendChild(chart);
+    this.card.appendChild(box);
+    const dimLabel = (n) => label((state.model.dimensions.find((d) => d.name === n) || {}).label) || n;
+    const unit = (state.model.metrics.find((m) => m.name === ins.metric) || {}).unit;
+    const names = items.map((d) => dimLabel(d.dimension) + " · " + d.label).reverse();
+    const vals = items.map((d) => ({ value: d.contribution, itemStyle: { color: d.contribution >= 0 ? "#2e7d32" : "#c62828" } })).reverse();
+    const e = echarts.init(chart);
+    e.setOption({
+      animation: false, grid: { left: 160, right: 60, top: 10, bottom: 24 },
+      tooltip: { trigger: "axis", valueFormatter: (v) => fmt(v, unit, this.lang) },
+      xAxis: { type: "value", axisLabel: { formatter: (v) => (unit === "percent" ? (v * 100).toFixed(1) + "pp" : compactNumber(v, this.lang)) } },
+      yAxis: { type: "category", data: names },
+      series: [{ type: "bar", data: vals, label: { show: true, position: "right", formatter: (p) => items[items.length - 1 - p.dataIndex].share_of_change ? fmt(items[items.length - 1 - p.dataIndex].share_of_change, "percent", this.lang) : "" } }],
+    });
   }
   // definition shows what metrics mean (口径) as a card of its own.
   definition(defs) {
