@@ -159,6 +159,23 @@ func (e *Engine) insight(ctx context.Context, q *semantic.Query, dims []string, 
 	return ins, nil
 }
 
+// Insight finds what drove the change of q's first metric between its
+// period and the previous one (a year earlier when q compares yoy): for
+// push reports (数据解读) and fired alerts. dims limits where drivers are
+// looked for (nil: everywhere the asker may see).
+func (e *Engine) Insight(ctx context.Context, q *semantic.Query, dims []string, asOf semantic.Date, scope *Scope, lang string) (*Insight, error) {
+	if q == nil || len(q.Metrics) == 0 || q.Time == nil || q.Time.Range == nil {
+		return nil, fmt.Errorf("insight: the question has no metric or period")
+	}
+	w := q.Clone()
+	w.Dimensions, w.Order, w.Limit, w.Share, w.Time.Grain = nil, nil, 0, nil, ""
+	w.Filters = slices.DeleteFunc(w.Filters, func(f semantic.Filter) bool { return f.Metric != "" })
+	if w.Compare == "" {
+		w.Compare = semantic.ComparePoP
+	}
+	return e.insight(ctx, w, dims, asOf, scope, lang)
+}
+
 // insightDims are the dimensions drivers are looked for in: those the
 // asker may see and the question has not pinned to one value.
 func (e *Engine) insightDims(q *semantic.Query, scope *Scope) []string {

@@ -13,7 +13,10 @@ type Subscription struct {
 	Timezone  string    `json:"timezone"`
 	Channels  []Channel `json:"channels"`
 	Paused    bool      `json:"paused"`
-	Created   time.Time `json:"created"`
+	// Insight adds 数据解读 to each report: the change on the previous period
+	// and its top drivers (an alert's firing notice always carries them).
+	Insight bool      `json:"insight,omitempty"`
+	Created time.Time `json:"created"`
 	// LastTick is the latest scheduled time that has run.
 	LastTick time.Time `json:"last_tick,omitzero"`
 }

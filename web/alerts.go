@@ -237,6 +237,16 @@ func (s *Server) evaluateAlert(ctx context.Context, a *push.Alert, asOf semantic
 		a.State, value, a.Breaches, notice, a.Condition, asOf.String()
 	if notice != push.NoticeNone {
 		r := s.alertReport(a, value, notice)
+		if notice == push.NoticeFiring {
+			// A firing alert says what drove its number.
+			if p, err := s.ownerPrincipal(ctx, a.Subscription); err == nil {
+				if scope, err := s.scope(ctx, p); err == nil {
+					if tr := s.engine.Rules.Translate(a.Question, nil, asOf); tr.Query != nil {
+						r.Narrative += s.explain(ctx, tr.Query, asOf, scope, tr.Lang)
+					}
+				}
+			}
+		}
 		run := push.Run{ID: fmt.Sprintf("%d-%s", now.Unix(), identity.NewID(3)), Subscription: a.ID, Scheduled: now.UTC(),
 			Trigger: "alert:" + string(notice), Started: now.UTC(), State: push.RunDone, Answer: r.Narrative}
 		for i, ch := range a.Channels {

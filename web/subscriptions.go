@@ -29,6 +29,8 @@ type subscriptionBody struct {
 	Timezone string         `json:"timezone"`
 	Channels []push.Channel `json:"channels"`
 	Paused   *bool          `json:"paused"`
+	// Insight adds the change and its drivers (数据解读) to every report.
+	Insight *bool `json:"insight"`
 }
 
 // checkSubscription refuses at creation what would fail at 9 am: a bad
@@ -121,6 +123,9 @@ func (s *Server) handleAddSubscription(c *gin.Context) {
 	if body.Paused != nil {
 		sub.Paused = *body.Paused
 	}
+	if body.Insight != nil {
+		sub.Insight = *body.Insight
+	}
 	if err := s.store.PutSubscription(c.Request.Context(), sub); err != nil {
 		s.fail(c, err)
 		return
@@ -196,6 +201,9 @@ func (s *Server) handlePatchSubscription(c *gin.Context) {
 	sub.Question, sub.Schedule, sub.Timezone, sub.Channels = body.Question, body.Schedule, body.Timezone, body.Channels
 	if body.Paused != nil {
 		sub.Paused = *body.Paused
+	}
+	if body.Insight != nil {
+		sub.Insight = *body.Insight
 	}
 	if err := s.store.PutSubscription(c.Request.Context(), *sub); err != nil {
 		s.fail(c, err)
@@ -384,7 +392,25 @@ func (s *Server) reportFor(ctx context.Context, sub push.Subscription) (push.Rep
 	if ans.Clarification != nil || ans.Refusal != nil {
 		return push.Report{}, errors.New(ans.Answer)
 	}
-	return s.reportOf(ctx, ans, sub.Question, s.fireDate(sub.Timezone), scope), nil
+	r := s.reportOf(ctx, ans, sub.Question, s.fireDate(sub.Timezone), scope)
+	if sub.Insight {
+		r.Narrative += s.explain(ctx, ans.Query, s.fireDate(sub.Timezone), scope, ans.Lang)
+	}
+	return r, nil
+}
+
+// explain is the change of a query's number and its drivers in words (数据
+// 解读), or "" when the number cannot be explained (no period, a split).
+func (s *Server) explain(ctx context.Context, q *semantic.Query, asOf semantic.Date, scope *nlq.Scope, lang string) string {
+	if q == nil || len(q.Dimensions) > 0 || q.Time == nil || q.Time.Grain != "" {
+		return ""
+	}
+	ins, err := s.engine.Insight(ctx, q, nil, asOf, scope, lang)
+	if err != nil {
+		s.log.Warn("insight for a report", "err", err)
+		return ""
+	}
+	return ins.Text(s.engine.Model, lang)
 }
 
 // reportOf is an answer as a report: its reading, the key numbers with

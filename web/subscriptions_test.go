@@ -344,3 +344,38 @@ func TestClaimedRunNotLost(t *testing.T) {
 		t.Errorf("%d sends, runs %+v; want one send and one done run", n, runs)
 	}
 }
+
+// TestReportsExplainTheirNumber: a subscription with insight says why its
+// number moved (the planted 抖音 collapse of October 2025), and a firing
+// alert always does.
+func TestReportsExplainTheirNumber(t *testing.T) {
+	hook, sent := recordingHook(t)
+	opts := webOptions()
+	opts.PushAllowHosts = "127.0.0.0/8"
+	ts := newTestServer(t, "", 0, opts)
+	hq := addStoredUser(t, ts, "hq", "hq", nil, 0)
+	auth := []string{"Authorization", "Bearer " + hq}
+	channels := `[{"type":"webhook","url":"` + hook.URL + `/h"}]`
+	code, sub := doJSON(t, "POST", ts.URL+"/api/v1/subscriptions", `{"question":"2025年10月的转化率","schedule":"0 9 * * 1","insight":true,"channels":`+channels+`}`, auth...)
+	if code != 201 || sub["insight"] != true {
+		t.Fatalf("%d %v", code, sub)
+	}
+	if code, run := doJSON(t, "POST", ts.URL+"/api/v1/subscriptions/"+sub["id"].(string)+"/run", "", auth...); code != 200 || run["state"] != "done" {
+		t.Fatalf("%d %v", code, run)
+	}
+	got := sent()
+	if len(got) != 1 || !strings.Contains(got[0]["narrative"].(string), "抖音") || !strings.Contains(got[0]["narrative"].(string), "主要因素") {
+		t.Fatalf("the report does not say why: %v", got)
+	}
+	code, alert := doJSON(t, "POST", ts.URL+"/api/v1/alerts", `{"question":"2025年10月的转化率","schedule":"0 9 * * *","channels":`+channels+`,"condition":{"op":"lt","value":0.05}}`, auth...)
+	if code != 201 {
+		t.Fatalf("%d %v", code, alert)
+	}
+	if code, ev := doJSON(t, "POST", ts.URL+"/api/v1/alerts/"+alert["id"].(string)+"/evaluate", `{"as_of":"2025-12-31"}`, auth...); code != 200 || ev["state"] != "firing" {
+		t.Fatalf("%d %v", code, ev)
+	}
+	got = sent()
+	if len(got) != 2 || !strings.Contains(got[1]["narrative"].(string), "抖音") {
+		t.Fatalf("the firing notice does not say why: %v", got[len(got)-1])
+	}
+}
