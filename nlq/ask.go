@@ -115,7 +115,10 @@ type Answer struct {
 	Translator    string            `json:"translator"`
 	Lang          string            `json:"lang"`
 	Truncated     bool              `json:"truncated,omitempty"`
-	// Insight is what drove the change, for a why-question.
+	// Anomalies are the points of a trend outside their robust band.
+	Anomalies []Anomaly `json:"anomalies,omitempty"`
+	// Insight is what drove the change, for a why-question (or the most
+	// extreme anomaly of a trend).
 	Insight *Insight `json:"insight,omitempty"`
 	// Definitions answer a question about what metrics mean (口径): the
 	// answer then has no numbers.
@@ -376,6 +379,18 @@ func (e *Engine) Ask(ctx context.Context, req AskRequest, emit func(Event)) (*An
 			ans.Answer += text
 			emit(Event{"answer_delta", text})
 		}
+	}
+	if as := anomalies(tr.Query, res, tr.Lang); len(as) > 0 {
+		ans.Anomalies = as
+		emit(Event{"anomalies", as})
+		text := anomalyText(e.Model, tr.Query, as, tr.Lang)
+		if ins := e.explainAnomaly(ctx, tr.Query, as, asOf, req.Scope, tr.Lang); ins != nil && ans.Insight == nil {
+			ans.Insight = ins
+			emit(Event{"insight", ins})
+			text += ins.Text(e.Model, tr.Lang)
+		}
+		ans.Answer += text
+		emit(Event{"answer_delta", text})
 	}
 	if steps := funnelText(e.Model, tr, res); steps != "" {
 		ans.Answer += steps

@@ -119,3 +119,24 @@ func TestInsightFindsPlantedCauses(t *testing.T) {
 		})
 	}
 }
+
+// TestTrendFlagsPlantedAnomaly: the monthly conversion of 2025 flags
+// October as unusually low and explains it by 抖音.
+func TestTrendFlagsPlantedAnomaly(t *testing.T) {
+	e, _ := insightEngine(t)
+	for _, q := range []string{"2025年每个月的转化率", "monthly conversion rate in 2025"} {
+		ans := askTurns(t, e, q)
+		var oct *nlq.Anomaly
+		for i, a := range ans.Anomalies {
+			if a.Bucket == "2025-10-01" {
+				oct = &ans.Anomalies[i]
+			}
+		}
+		if oct == nil || oct.Direction != "low" || oct.Value >= oct.Low {
+			t.Fatalf("%s: October is not flagged low: %+v", q, ans.Anomalies)
+		}
+		if ans.Insight == nil || len(ans.Insight.Drivers) == 0 || ans.Insight.Drivers[0].Value != "抖音" {
+			t.Fatalf("%s: the anomaly is not explained by 抖音: %+v", q, ans.Insight)
+		}
+	}
+}
