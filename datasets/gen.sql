@@ -240,7 +240,8 @@ SELECT r.*, os.store_id,
 FROM raw_orders r LEFT JOIN order_store os USING (okey)
 WHERE (r.channel <> '门店' OR os.store_id IS NOT NULL)
   -- planted anomaly: 华东 store sales fall in 2025-11 against the 双11 trend
-  AND NOT (os.region = '华东' AND r.day >= DATE '2025-11-01' AND r.day < DATE '2025-12-01'
+  -- (online orders have no store: coalesce, or NULL = '华东' drops them too)
+  AND NOT (coalesce(os.region = '华东', false) AND r.day >= DATE '2025-11-01' AND r.day < DATE '2025-12-01'
            AND rnd('east', r.okey, 0) < 0.45);
 
 CREATE OR REPLACE TEMP TABLE numbered_orders AS

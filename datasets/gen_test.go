@@ -121,6 +121,18 @@ func TestRealism(t *testing.T) {
 	between("618 peak (June 2025 over the average month)", monthShare("2025-06"), 1.2, 3)
 	between("双11 peak (November 2024 over the average month)", monthShare("2024-11"), 1.4, 3)
 	between("Spring Festival dip (February 2024)", monthShare("2024-02"), 0, 0.85)
+	// November (双11) is 2025's peak month in total and in every online
+	// channel, above June (618); stores too, for all of 华东's planted fall.
+	peak := func(where string) string {
+		return `WITH m AS (SELECT strftime(order_time, '%Y-%m') m, sum(paid_amount) s FROM orders o LEFT JOIN stores st USING (store_id)
+			WHERE o.status = 'completed' AND year(o.order_time) = 2025 AND ` + where + ` GROUP BY 1)
+			SELECT (SELECT s FROM m WHERE m = '2025-11') / (SELECT max(s) FROM m WHERE m <> '2025-11')`
+	}
+	between("双11 peak of 2025 in total", peak("TRUE"), 1.0001, 5)
+	for _, ch := range []string{"APP", "小程序", "天猫", "抖音"} {
+		between("双11 peak of 2025 on "+ch, peak("o.channel = '"+ch+"'"), 1.0001, 5)
+	}
+	between("双11 peak of 2025 in stores outside 华东", peak("o.channel = '门店' AND st.region <> '华东'"), 1.0001, 5)
 	repurchase := func(tier string) string {
 		return fmt.Sprintf(`SELECT avg(CASE WHEN n >= 2 THEN 1.0 ELSE 0.0 END) FROM (SELECT customer_id, count(*) n FROM orders
 			WHERE status = 'completed' AND tier_at_order = '%s' AND year(order_time) = 2025 GROUP BY 1)`, tier)

@@ -96,7 +96,11 @@ func TestInsightFindsPlantedCauses(t *testing.T) {
 		{"conversion en", []string{"why did the conversion rate drop in October 2025?"}, "channel", "抖音", "drivers"},
 		{"conversion follow-up", []string{"2025年10月的转化率", "为什么下降了"}, "channel", "抖音", "drivers"},
 		{"east china", []string{"为什么2025年11月的门店销售额变化了"}, "region", "华东", "offsets"},
-		{"east china drivers", []string{"2025年11月各大区的销售额", "为什么华东下降了"}, "city|store", "", "drivers"},
+	}
+	// As a follow-up on one region: its own fall, against October.
+	ans := askTurns(t, e, "2025年11月各大区的销售额", "为什么华东下降了")
+	if ins := ans.Insight; ins == nil || ins.Change >= 0 || !slices.ContainsFunc(ans.Query.Filters, func(f semantic.Filter) bool { return f.Dimension == "region" }) {
+		t.Fatalf("为什么华东下降了: %+v %+v", ans.Query, ans.Insight)
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
