@@ -25,8 +25,9 @@ type Insight struct {
 	Change     float64  `json:"change"`
 	ChangeRate *float64 `json:"change_rate,omitempty"`
 	Compare    string   `json:"compare"`
-	// Kind is additive (each member's own change) or ratio (mix and rate
-	// effects of a numerator over a denominator).
+	// Kind is additive (each member's own change), ratio (mix and rate
+	// effects of a numerator over a denominator) or repeat (a repeat rate:
+	// repeat buyers over buyers, decomposed as a ratio).
 	Kind    string   `json:"kind"`
 	Drivers []Driver `json:"drivers"`
 	// Offsets are the members that moved against the change (华东 fell
@@ -77,6 +78,15 @@ func insightParts(m *semantic.Model, mt *semantic.Metric) (kind string, metrics 
 	case mt.Type == semantic.TypeDerived:
 		if g := ratioExprRE.FindStringSubmatch(mt.Expr); g != nil && additive(m.Metric(g[1])) && additive(m.Metric(g[2])) {
 			return "ratio", []string{g[1], g[2]}
+		}
+	case mt.Type == semantic.TypeRepeat:
+		// A repeat rate is repeat entities over entities: its denominator is
+		// the distinct count of the entity over the same rows (复购率 over 购买人数).
+		for _, x := range m.Metrics {
+			if additive(x) && x.Agg == "count_distinct" && x.Table == mt.Table && x.Expr == mt.Entity &&
+				(x.Filter == mt.Filter || x.Filter+" AND "+mt.Entity+" IS NOT NULL" == mt.Filter) {
+				return "repeat", []string{mt.Name, x.Name}
+			}
 		}
 	}
 	return "", nil
@@ -251,15 +261,21 @@ func (e *Engine) decomposeBy(ctx context.Context, base *semantic.Query, dim, kin
 		if di >= 0 {
 			mc.Value = row[di]
 		}
-		if kind == "ratio" {
+		switch kind {
+		case "ratio":
 			n, d := base.Metrics[0], base.Metrics[1]
 			mc.NumCur, mc.NumPrev, mc.DenCur, mc.DenPrev = num(row, n), num(row, n+"_previous"), num(row, d), num(row, d+"_previous")
-		} else {
+		case "repeat":
+			// The numerator is the rate times the entities.
+			r, d := base.Metrics[0], base.Metrics[1]
+			mc.DenCur, mc.DenPrev = num(row, d), num(row, d+"_previous")
+			mc.NumCur, mc.NumPrev = num(row, r)*mc.DenCur, num(row, r+"_previous")*mc.DenPrev
+		default:
 			mc.Cur, mc.Prev = num(row, base.Metrics[0]), num(row, base.Metrics[0]+"_previous")
 		}
 		ms = append(ms, mc)
 	}
-	if kind == "ratio" {
+	if kind != "additive" {
 		parts, r1, r0 := decomposeRatio(ms)
 		if dim == "" {
 			return []part{{Cur: r1, Prev: r0, Contribution: r1 - r0}}, nil
@@ -407,8 +423,8 @@ func (ins *Insight) Text(m *semantic.Model, lang string) string {
 		}
 		p := msg(lang, fmt.Sprintf("%s「%s」%s（占变化的 %s）", dl, d.Label, fmtC(d.Contribution), FormatCompact(d.ShareOfChange, semantic.UnitPercent, lang)),
 			fmt.Sprintf("%s %s %s (%s of the change)", strings.ToLower(dl), d.Label, fmtC(d.Contribution), FormatCompact(d.ShareOfChange, semantic.UnitPercent, lang)))
-		if ins.Kind == "ratio" && d.Mix != 0 && d.Rate != 0 {
-			which := msg(lang, "主要是自身转化变化", "mostly its own rate")
+		if ins.Kind != "additive" && d.Mix != 0 && d.Rate != 0 {
+			which := msg(lang, "主要是自身比率的变化", "mostly its own rate")
 			if math.Abs(d.Mix) > math.Abs(d.Rate) {
 				which = msg(lang, "主要是占比变化", "mostly its weight")
 			}

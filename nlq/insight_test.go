@@ -144,3 +144,16 @@ func TestTrendFlagsPlantedAnomaly(t *testing.T) {
 		}
 	}
 }
+
+// TestInsightRepeatRate: a repeat rate decomposes as repeat buyers over
+// buyers (its denominator found in the model).
+func TestInsightRepeatRate(t *testing.T) {
+	e, _ := insightEngine(t)
+	ans := askTurns(t, e, "为什么2025年11月的复购率变化了")
+	if ans.Insight == nil || ans.Insight.Kind != "repeat" || len(ans.Insight.Drivers) == 0 {
+		t.Fatalf("%+v", ans.Insight)
+	}
+	if math.Abs(ans.Insight.Current-ans.Rows[0][0].(float64)) > 1e-9 {
+		t.Fatalf("insight %v, answer %v", ans.Insight.Current, ans.Rows[0][0])
+	}
+}
