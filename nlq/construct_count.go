@@ -2,6 +2,7 @@ package nlq
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/wenshu-bi/wenshu/semantic"
@@ -14,8 +15,22 @@ import (
 
 var countRE = gate(regexp.MustCompile(`(多少|几个|几位|几家|几名|几人|多少人|多少个|多少家|人数|个数|数量|\bhow many\b|\bnumber of\b|\bcount of\b|\bcount\b)`), "多少", "几", "人数", "个数", "数量", "how many", "number of", "count")
 
+// peopleRE asks how many people beside other metrics (各分层的人数和销售额).
+var peopleRE = gate(regexp.MustCompile(`(人数|多少人|几个人|会员数量|\bnumber of (?:members|customers|people)\b|\bhow many (?:members|customers|people)\b|\bheadcount\b)`),
+	"人", "会员数量", "number of", "how many", "headcount")
+
 // constructCount picks the count metric of a counted value's entity.
 func constructCount(rd *reading) bool {
+	if len(rd.metrics) > 0 && peopleRE.MatchString(rd.rest) {
+		// 人数 next to another metric: the count of the split's entity too.
+		for _, d := range rd.dims {
+			if m := countMetricFor(rd.r.model, d); m != "" && !slices.Contains(rd.metrics, m) {
+				rd.metrics = append(rd.metrics, m)
+				break
+			}
+		}
+		return false
+	}
 	if len(rd.metrics) > 0 || !countRE.MatchString(rd.q) {
 		return false
 	}
@@ -44,9 +59,19 @@ func countMetricFor(m *semantic.Model, dim string) string {
 	if !ok {
 		return ""
 	}
+	// The dimension's table, and the tables keyed one to one onto it (a
+	// member's state is a customer's: members counts them).
+	tables := []string{table}
+	for _, t := range m.Tables {
+		for _, r := range t.References {
+			if r.Table == table && slices.Contains(t.PrimaryKey, r.Column) && len(t.PrimaryKey) == 1 {
+				tables = append(tables, t.Name)
+			}
+		}
+	}
 	best := ""
 	for _, mt := range m.Metrics {
-		if mt.Hidden || mt.Table != table || mt.Unit != semantic.UnitCount || mt.Type == semantic.TypeDerived ||
+		if mt.Hidden || !slices.Contains(tables, mt.Table) || mt.Unit != semantic.UnitCount || mt.Type == semantic.TypeDerived ||
 			(mt.Agg != "count" && mt.Agg != "count_distinct") || mt.Filter != "" || mt.FirstPer != "" {
 			continue
 		}

@@ -194,11 +194,21 @@ func (e *Engine) insightDims(q *semantic.Query, scope *Scope) []string {
 		pinned := slices.ContainsFunc(q.Filters, func(f semantic.Filter) bool {
 			return f.Dimension == d.Name && (f.Op == "eq" || f.Op == "in" && len(f.Values) == 1)
 		})
-		if !pinned && scope.DimensionVisible(d.Name) {
+		if !pinned && scope.DimensionVisible(d.Name) && !e.stateAsOf(d) {
 			out = append(out, d.Name)
 		}
 	}
 	return out
+}
+
+// stateAsOf reports whether a dimension is an entity's state as of the
+// question's day (lifecycle, RFM segment): it is read from the outcome
+// itself (who bought in October is "active" at its end), so it cannot
+// explain the change of that outcome, and is not looked at for drivers.
+func (e *Engine) stateAsOf(d *semantic.Dimension) bool {
+	table, _, _ := strings.Cut(d.Expr, ".")
+	t := e.Model.Table(table)
+	return t != nil && strings.Contains(t.SQL, "{{ref_day}}")
 }
 
 // insightWorkers is how many grouped queries of one analysis run at once.

@@ -153,13 +153,7 @@ func Compile(m *Model, q *Query, opts CompileOptions) (*Plan, error) {
 	if cp.d == nil {
 		cp.d = DuckDB
 	}
-	if cp.asOf.IsZero() {
-		cp.asOf = Date{m.AsOf}
-		if m.AsOf.IsZero() {
-			now := time.Now()
-			cp.asOf = D(now.Year(), now.Month(), now.Day())
-		}
-	}
+	cp.defaultAsOf()
 	leaves, err := cp.planLeaves()
 	if err != nil {
 		return nil, err
@@ -239,6 +233,17 @@ func (cp *compiler) addCTE(name, body string) {
 	cp.ctes = append(cp.ctes, cp.q(name)+" AS (\n"+indent(body)+"\n)")
 }
 
+// defaultAsOf fills a zero as-of date: the model's, else today.
+func (cp *compiler) defaultAsOf() {
+	if cp.asOf.IsZero() {
+		cp.asOf = Date{cp.m.AsOf}
+		if cp.m.AsOf.IsZero() {
+			now := time.Now()
+			cp.asOf = D(now.Year(), now.Month(), now.Day())
+		}
+	}
+}
+
 func indent(s string) string {
 	return "  " + strings.ReplaceAll(s, "\n", "\n  ")
 }
@@ -254,7 +259,7 @@ func (cp *compiler) derivedTables(units []*unit) {
 					continue
 				}
 				done[name] = true
-				cp.addCTE(name, strings.TrimSpace(t.SQL))
+				cp.addCTE(name, cp.sub(strings.TrimSpace(t.SQL)))
 			}
 		}
 	}

@@ -324,8 +324,21 @@ func (cp *compiler) sub(expr string) string {
 	if !strings.Contains(expr, "{{") {
 		return expr
 	}
-	r := strings.NewReplacer("{{as_of_year}}", fmt.Sprint(cp.asOf.Year()), "{{as_of}}", "DATE '"+cp.asOf.String()+"'")
+	r := strings.NewReplacer("{{as_of_year}}", fmt.Sprint(cp.asOf.Year()), "{{as_of}}", "DATE '"+cp.asOf.String()+"'",
+		"{{ref_day}}", "DATE '"+cp.refDay().String()+"'")
 	return r.Replace(expr)
+}
+
+// refDay is the day entity attributes are computed as of ({{ref_day}}):
+// the last day of the asked period (上个月 → its last day), else as_of.
+func (cp *compiler) refDay() Date {
+	if cp.c == nil || cp.c.q == nil {
+		return cp.asOf
+	}
+	if t := cp.c.q.Time; t != nil && t.Range != nil && t.Range.End.Before(cp.asOf.Time) {
+		return t.Range.End
+	}
+	return cp.asOf
 }
 
 // filterSQL renders a dimension filter; values become bind parameters.

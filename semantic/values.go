@@ -17,6 +17,7 @@ func ValuesPlan(m *Model, dim string, limit int, opts CompileOptions) (*Plan, er
 	if cp.d == nil {
 		cp.d = DuckDB
 	}
+	cp.defaultAsOf()
 	rules := opts.Rules
 	if opts.Access != nil {
 		rules = append(rules, opts.Access.Rules...)
@@ -28,7 +29,7 @@ func ValuesPlan(m *Model, dim string, limit int, opts CompileOptions) (*Plan, er
 	expr := renderExpr(cp.sub(d.Expr), d.home, cp.d)
 	var b strings.Builder
 	if t.SQL != "" {
-		b.WriteString("WITH " + cp.q(t.Name) + " AS (\n" + indent(strings.TrimSpace(t.SQL)) + "\n)\n")
+		b.WriteString("WITH " + cp.q(t.Name) + " AS (\n" + indent(cp.sub(strings.TrimSpace(t.SQL))) + "\n)\n")
 	}
 	fmt.Fprintf(&b, "SELECT DISTINCT %s AS %s\nFROM %s\nWHERE %s IS NOT NULL\nORDER BY 1\nLIMIT %d",
 		expr, cp.q("value"), cp.tableRef(d.home), expr, limit)
@@ -85,10 +86,18 @@ func (cp *compiler) scopedValues(d *Dimension, limit int, rules []Filter) (*Plan
 			where = append(where, cp.filterSQL(render(parts[i+1]), f.Op, vals))
 		}
 		var b strings.Builder
-		if t := cp.m.tables[g]; t.SQL != "" {
-			b.WriteString("WITH " + cp.q(t.Name) + " AS (\n" + indent(strings.TrimSpace(t.SQL)) + "\n)\n")
-		}
 		from := strings.Join(append([]string{"FROM " + cp.tableRef(g)}, cp.joins(g, need, nil)...), "\n")
+		// Every derived table the FROM names (the grain's, or one joined
+		// for a dimension: member_state) is a CTE.
+		var ctes []string
+		for _, t := range cp.m.Tables {
+			if t.SQL != "" && strings.Contains(from, cp.q(t.Name)) {
+				ctes = append(ctes, cp.q(t.Name)+" AS (\n"+indent(cp.sub(strings.TrimSpace(t.SQL)))+"\n)")
+			}
+		}
+		if len(ctes) > 0 {
+			b.WriteString("WITH " + strings.Join(ctes, ",\n") + "\n")
+		}
 		fmt.Fprintf(&b, "SELECT DISTINCT %s AS %s\n%s%s\nORDER BY 1\nLIMIT %d", value, cp.q("value"), from, whereClause(where), limit)
 		return &Plan{SQL: b.String(), Args: cp.args, Columns: []Column{{Name: "value", Type: "string", Role: RoleDimension, Title: d.Label}}, dialect: cp.d}, nil
 	}
