@@ -31,7 +31,7 @@ func constructCount(rd *reading) bool {
 		}
 		return false
 	}
-	if len(rd.metrics) > 0 || !countRE.MatchString(rd.q) {
+	if len(rd.metrics) > 0 || !countRE.MatchString(rd.q) && !rd.valueThenShu() {
 		return false
 	}
 	var dims []string
@@ -83,4 +83,15 @@ func countMetricFor(m *semantic.Model, dim string) string {
 		}
 	}
 	return best
+}
+
+// valueThenShu reports a value followed by 数 (沉睡会员数, 铂金会员数): the
+// count of the value's entity, the value's phrase having taken 会员.
+func (rd *reading) valueThenShu() bool {
+	for _, m := range rd.mentions {
+		if _, _, vs := m.split(); len(vs) > 0 && m.end < len(rd.rs) && rd.rs[m.end] == '数' {
+			return true
+		}
+	}
+	return false
 }

@@ -17,7 +17,7 @@ import (
 func TestQuestionSetAccuracy(t *testing.T) {
 	rules, m := retailRules(t)
 	db := datasetstest.Open(t)
-	for _, file := range []string{"../testdata/eval/dev.yaml", "../testdata/eval/extra.yaml", "../testdata/eval/families.yaml"} {
+	for _, file := range []string{"../testdata/eval/dev.yaml", "../testdata/eval/extra.yaml", "../testdata/eval/families.yaml", "../testdata/eval/loyalty.yaml"} {
 		t.Run(file, func(t *testing.T) {
 			data, err := os.ReadFile(file)
 			if err != nil {
