@@ -89,6 +89,21 @@ var metricCases = []goldCase{
 	{"conversion by gender of logged-in sessions", `{"metrics":["conversion_rate"],"dimensions":["gender"],"time":{"range":{"start":"2025-01-01","end":"2025-12-31"}}}`,
 		`SELECT c.gender, avg(s.paid::INT) FROM ` + handSessions + ` s LEFT JOIN customers c ON c.customer_id = s.cid
 		 WHERE s.vt >= '2025-01-01' AND s.vt < '2026-01-01' GROUP BY 1`},
+	{"retention by cohort month and months since first (the triangle)", `{"metrics":["retention_rate","cohort_members","cohort_returned"],"dimensions":["cohort_month","months_since_first"],"time":{"range":{"start":"2025-01-01","end":"2025-12-31"}}}`,
+		`WITH o AS (SELECT DISTINCT customer_id, date_trunc('month', order_time) m FROM orders WHERE status = 'completed' AND customer_id IS NOT NULL),
+		 f AS (SELECT customer_id, min(m) c FROM o GROUP BY 1), k AS (SELECT range k FROM range(1, 25)),
+		 r AS (SELECT f.customer_id, f.c, k.k, EXISTS (SELECT 1 FROM o WHERE o.customer_id = f.customer_id AND o.m = f.c + to_months(CAST(k.k AS INTEGER))) back
+		   FROM f CROSS JOIN k WHERE f.c + to_months(CAST(k.k AS INTEGER)) <= DATE '2025-12-01' AND year(f.c) = 2025)
+		 SELECT strftime(c, '%Y-%m'), CAST(k AS VARCHAR), avg(back::INT), count(*), count(*) FILTER (WHERE back) FROM r GROUP BY 1, 2`},
+	{"members by lifecycle stage and RFM segment as of a mid-month day", `{"metrics":["members"],"dimensions":["lifecycle","rfm_segment"],"time":{"range":{"start":"2025-11-01","end":"2025-11-15"}}}`,
+		`WITH o AS (SELECT customer_id, order_time::DATE d, paid_amount FROM orders WHERE status = 'completed' AND customer_id IS NOT NULL AND order_time < DATE '2025-11-16'),
+		 l AS (SELECT customer_id, min(d) fd, max(d) ld FROM o GROUP BY 1),
+		 w AS (SELECT customer_id, date_diff('day', max(d), DATE '2025-11-15') r, count(*) f, sum(paid_amount) m FROM o WHERE d >= DATE '2025-11-15' - 364 GROUP BY 1),
+		 s AS (SELECT customer_id, (CASE WHEN r <= avg(r) OVER () THEN 4 ELSE 0 END) + (CASE WHEN f >= avg(f) OVER () THEN 2 ELSE 0 END) + (CASE WHEN m >= avg(m) OVER () THEN 1 ELSE 0 END) code FROM w)
+		 SELECT CASE WHEN l.customer_id IS NULL THEN 'never' WHEN date_diff('day', l.fd, DATE '2025-11-15') <= 29 THEN 'new'
+		             WHEN date_diff('day', l.ld, DATE '2025-11-15') <= 89 THEN 'active' WHEN date_diff('day', l.ld, DATE '2025-11-15') <= 179 THEN 'dormant' ELSE 'churned' END,
+		        ['lost', 'win_back', 'regulars_at_risk', 'loyal_at_risk', 'new_low', 'promising', 'loyal_low', 'champions'][s.code + 1], count(*)
+		 FROM customers c LEFT JOIN l USING (customer_id) LEFT JOIN s USING (customer_id) WHERE c.registered_at < DATE '2025-11-16' GROUP BY 1, 2`},
 	{"csat and nps by tier", `{"metrics":["csat","nps"],"dimensions":["tier"],"time":{"range":{"start":"2025-01-01","end":"2025-12-31"}}}`,
 		`SELECT o.tier_at_order, avg(CASE WHEN s.csat >= 4 THEN 1.0 ELSE 0.0 END),
 		   (count(*) FILTER (WHERE s.nps >= 9) - count(*) FILTER (WHERE s.nps <= 6)) * 100.0 / count(*)

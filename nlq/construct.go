@@ -79,6 +79,7 @@ var constructions = []construction{
 	{"link", constructLink},                 // construct_link.go
 	{"refuse-forecast", constructForecast},  // construct_refusal.go
 	{"frame", constructFrame},               // construct_link.go
+	{"absorb", constructAbsorb},             // construct_absorb.go
 	{"funnel", constructFunnel},             // construct_funnel.go
 	{"definition", constructDefinition},     // construct_definition.go
 	{"count", constructCount},               // construct_count.go

@@ -95,8 +95,8 @@ func NewLexicon(m *semantic.Model, values map[string][]string) *Lexicon {
 func (lx *Lexicon) addAll(t target, words []string, fuzzy bool) {
 	for _, w := range words {
 		w = normalize(w)
-		if w == "" || len([]rune(w)) == 1 && !isCJK([]rune(w)[0]) {
-			continue
+		if w == "" || len([]rune(w)) == 1 && !isCJK([]rune(w)[0]) || t.kind == kindValue && isNumber(w) {
+			continue // a bare number is a rank, a threshold or a date, never a value's name
 		}
 		lx.add(w, t)
 		// Plain English plurals: channel → channels.
