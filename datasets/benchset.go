@@ -89,6 +89,37 @@ var BenchQueries = []BenchQuery{
 		SQL:   `SELECT tier, count(*) FROM customers WHERE registered_at < '2026-01-01' GROUP BY 1`,
 	},
 	{
+		Name:  "members_by_lifecycle",
+		Query: `{"metrics":["members"],"dimensions":["lifecycle"]}`,
+		SQL: `WITH l AS (SELECT customer_id, min(order_time::DATE) fd, max(order_time::DATE) ld FROM orders
+			WHERE status = 'completed' AND customer_id IS NOT NULL AND order_time < DATE '2026-01-01' GROUP BY 1)
+			SELECT CASE WHEN l.customer_id IS NULL THEN 'never' WHEN date_diff('day', l.fd, DATE '2025-12-31') <= 29 THEN 'new'
+			            WHEN date_diff('day', l.ld, DATE '2025-12-31') <= 89 THEN 'active'
+			            WHEN date_diff('day', l.ld, DATE '2025-12-31') <= 179 THEN 'dormant' ELSE 'churned' END, count(*)
+			FROM customers c LEFT JOIN l USING (customer_id) WHERE c.registered_at < DATE '2026-01-01' GROUP BY 1`,
+	},
+	{
+		Name:  "rfm_members_and_sales",
+		Query: `{"metrics":["members","sales"],"dimensions":["rfm_segment"],"time":{"range":{"start":"2025-01-01","end":"2025-12-31"}}}`,
+		SQL: `WITH w AS (SELECT customer_id, date_diff('day', max(order_time::DATE), DATE '2025-12-31') r, count(*) f, sum(paid_amount) m
+			  FROM orders WHERE status = 'completed' AND customer_id IS NOT NULL AND order_time::DATE BETWEEN DATE '2025-12-31' - 364 AND DATE '2025-12-31' GROUP BY 1),
+			s AS (SELECT customer_id, ['lost', 'win_back', 'regulars_at_risk', 'loyal_at_risk', 'new_low', 'promising', 'loyal_low', 'champions'][1
+			  + CASE WHEN r <= avg(r) OVER () THEN 4 ELSE 0 END + CASE WHEN f >= avg(f) OVER () THEN 2 ELSE 0 END + CASE WHEN m >= avg(m) OVER () THEN 1 ELSE 0 END] seg FROM w),
+			mem AS (SELECT s.seg, count(*) n FROM customers c LEFT JOIN s USING (customer_id) WHERE c.registered_at < DATE '2026-01-01' GROUP BY 1),
+			sal AS (SELECT s.seg, sum(o.paid_amount) v FROM orders o LEFT JOIN s USING (customer_id)
+			  WHERE o.status = 'completed' AND o.order_time >= '2025-01-01' AND o.order_time < '2026-01-01' GROUP BY 1)
+			SELECT coalesce(mem.seg, sal.seg), mem.n, sal.v FROM mem FULL JOIN sal ON mem.seg IS NOT DISTINCT FROM sal.seg`,
+	},
+	{
+		Name:  "retention_triangle_2025",
+		Query: `{"metrics":["retention_rate"],"dimensions":["cohort_month","months_since_first"],"time":{"range":{"start":"2025-01-01","end":"2025-12-31"}}}`,
+		SQL: `WITH o AS (SELECT DISTINCT customer_id, date_trunc('month', order_time) m FROM orders WHERE status = 'completed' AND customer_id IS NOT NULL),
+			f AS (SELECT customer_id, min(m) c FROM o GROUP BY 1 HAVING year(min(m)) = 2025), k AS (SELECT range k FROM range(1, 12))
+			SELECT strftime(f.c, '%Y-%m'), CAST(k.k AS VARCHAR), avg((o.customer_id IS NOT NULL)::INT)
+			FROM f CROSS JOIN k LEFT JOIN o ON o.customer_id = f.customer_id AND o.m = f.c + to_months(CAST(k.k AS INTEGER))
+			WHERE f.c + to_months(CAST(k.k AS INTEGER)) <= DATE '2025-12-01' GROUP BY 1, 2`,
+	},
+	{
 		Name:  "units_by_brand_top10",
 		Query: `{"metrics":["units"],"dimensions":["brand"],"time":{"range":{"start":"2025-01-01","end":"2025-12-31"}},"order":[{"by":"units","desc":true}],"limit":10}`,
 		SQL: `SELECT p.brand, sum(i.quantity) u FROM order_items i JOIN orders o USING (order_id) JOIN products p USING (product_id)

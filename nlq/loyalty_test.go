@@ -40,7 +40,7 @@ func TestLifecycleEdges(t *testing.T) {
 			continue
 		}
 		id := rows[0][0]
-		// That very member's stage in the model's member_state.
+		// That very member's stage in the model's member_life.
 		_, got, _, err := db.Query(context.Background(), `WITH s AS (`+stateSQL(t, m)+`) SELECT lifecycle FROM s WHERE customer_id = ?`, id)
 		if err != nil || len(got) != 1 || got[0][0] != edge.stage {
 			t.Errorf("member %v (%s): stage %v, want %s (%v)", id, edge.cond, got, edge.stage, err)
@@ -48,12 +48,12 @@ func TestLifecycleEdges(t *testing.T) {
 	}
 }
 
-// stateSQL is the model's member_state as of 2025-12-31.
+// stateSQL is the model's member_life as of 2025-12-31.
 func stateSQL(t *testing.T, m *semantic.Model) string {
 	t.Helper()
-	tb := m.Table("member_state")
+	tb := m.Table("member_life")
 	if tb == nil {
-		t.Fatal("the demo model has no member_state")
+		t.Fatal("the demo model has no member_life")
 	}
 	return strings.ReplaceAll(tb.SQL, "{{ref_day}}", "DATE '2025-12-31'")
 }

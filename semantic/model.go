@@ -348,6 +348,14 @@ func ParseModel(file string, data []byte) (*Model, error) {
 		t := &Table{Name: name, From: rt.From, SQL: rt.SQL, Line: line, lines: fieldLines(n)}
 		t.PrimaryKey = p.stringList(&rt.PrimaryKey, "tables."+name+".primary_key")
 		p.each(&rt.References, "tables."+name+".references", func(col string, _ int, v *yaml.Node) {
+			if v.Kind == yaml.SequenceNode {
+				// One key referenced by several tables keyed the same (a
+				// member's state tables): customer_id: [member_life, member_rfm].
+				for _, e := range v.Content {
+					t.References = append(t.References, Reference{Column: col, Table: e.Value})
+				}
+				return
+			}
 			r := Reference{Column: col, Table: v.Value}
 			if v.Kind == yaml.MappingNode {
 				var rr struct {
