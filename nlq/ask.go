@@ -365,7 +365,15 @@ func (e *Engine) Ask(ctx context.Context, req AskRequest, emit func(Event)) (*An
 	}
 
 	t0 = time.Now()
-	ans.Answer = e.narrate(ctx, req.Question, tr, res, reading, ext, emit)
+	if noValues(res) {
+		// Every number is empty (次月留存 of a cohort whose next month has
+		// not come): say so instead of "为 —".
+		ans.Answer = msg(tr.Lang, reading.Text+"：没有数据——所问的时间可能还没到，或这个范围里没有记录。",
+			reading.Text+": no data — the period asked may not have come yet, or nothing falls in it.")
+		emit(Event{"answer_delta", ans.Answer})
+	} else {
+		ans.Answer = e.narrate(ctx, req.Question, tr, res, reading, ext, emit)
+	}
 	if tr.Why != nil && tr.Query != nil && len(tr.Query.Metrics) > 0 {
 		t1 := time.Now()
 		ins, err := e.insight(ctx, tr.Query, tr.Why.Dimensions, asOf, req.Scope, tr.Lang)
@@ -655,4 +663,19 @@ func leftOut(m *semantic.Model, res *semantic.Result, lang string) []string {
 		}
 	}
 	return out
+}
+
+// noValues reports a result whose every metric cell is empty.
+func noValues(res *semantic.Result) bool {
+	if len(res.Rows) == 0 {
+		return false
+	}
+	for _, row := range res.Rows {
+		for i, c := range res.Columns {
+			if c.Role == semantic.RoleMetric && row[i] != nil {
+				return false
+			}
+		}
+	}
+	return true
 }

@@ -57,3 +57,13 @@ func stateSQL(t *testing.T, m *semantic.Model) string {
 	}
 	return strings.ReplaceAll(tb.SQL, "{{ref_day}}", "DATE '2025-12-31'")
 }
+
+// TestRetentionNotYet: a retention month after as_of has no numbers and
+// says the time may not have come, never "为 —".
+func TestRetentionNotYet(t *testing.T) {
+	e, _ := insightEngine(t)
+	ans := askTurns(t, e, "2025年10月新客的三个月留存率")
+	if !strings.Contains(ans.Answer, "没有数据") || strings.Contains(ans.Answer, "—。") {
+		t.Fatalf("%q", ans.Answer)
+	}
+}
