@@ -16,11 +16,15 @@ type Chart struct {
 
 // ChooseChart picks a chart for a result: a big number for a single value,
 // a line for a time series, bars for a split by category, grouped bars for a
-// comparison or a two-way split, and a table otherwise.
+// comparison or a two-way split (a heat-map table for a rate split two
+// ways), and a table otherwise.
 func ChooseChart(cols []Column, rows int) Chart {
-	var timeCol string
+	var timeCol, firstUnit string
 	var dims, metrics, prevs []string
 	for _, c := range cols {
+		if c.Role == RoleMetric && firstUnit == "" {
+			firstUnit = c.Unit
+		}
 		switch c.Role {
 		case RoleTime:
 			timeCol = c.Name
@@ -56,6 +60,10 @@ func ChooseChart(cols []Column, rows int) Chart {
 		return Chart{Type: "grouped_bar", X: dims[0], Y: append(metrics[:1:1], prevs[0]), Alternatives: []string{"bar", "table"}}
 	case timeCol == "" && len(dims) == 1:
 		return Chart{Type: "bar", X: dims[0], Y: metrics, Alternatives: []string{"line", "table"}}
+	case timeCol == "" && len(dims) == 2 && len(metrics) == 1 && firstUnit == UnitPercent:
+		// A rate split two ways (retention by cohort × months since) reads
+		// as a heat-map table: the cohort triangle.
+		return Chart{Type: "heatmap", X: dims[0], Series: dims[1], Y: metrics, Alternatives: []string{"grouped_bar", "table"}}
 	case timeCol == "" && len(dims) == 2:
 		return Chart{Type: "grouped_bar", X: dims[0], Series: dims[1], Y: metrics[:1], Alternatives: []string{"table"}}
 	}

@@ -206,6 +206,7 @@ func TestChooseChartSingleRows(t *testing.T) {
 		"one group":          {[]semantic.Column{city, metric}, 1, "number"},
 		"several groups":     {[]semantic.Column{city, metric}, 3, "bar"},
 		"groups with yoy":    {[]semantic.Column{city, metric, prev}, 3, "grouped_bar"},
+		"a rate two ways":    {[]semantic.Column{city, {Name: "tier", Role: semantic.RoleDimension}, {Name: "rate", Role: semantic.RoleMetric, Unit: semantic.UnitPercent}}, 6, "heatmap"},
 		"one value, no prev": {[]semantic.Column{metric}, 1, "number"},
 	} {
 		if got := semantic.ChooseChart(tc.cols, tc.rows); got.Type != tc.want {

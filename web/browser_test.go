@@ -423,3 +423,15 @@ func TestInsightInBrowser(t *testing.T) {
 	}
 	saveScreenshot(t, step, "insight.png")
 }
+
+// TestRetentionTriangleInBrowser: retention by cohort month and months
+// since the first order is drawn as a heat-map table.
+func TestRetentionTriangleInBrowser(t *testing.T) {
+	ts := newTestServer(t, "", 0, webOptions())
+	step := openBrowser(t, ts.URL+"/?lang=zh&q="+"2025年各首购月份按首购后第几个月的留存率", 1300, 900)
+	if _, err := chromedp.Run(step, chromedp.Poll[bool](`document.querySelectorAll("table.heatmap tr").length > 5 && [...document.querySelectorAll("table.heatmap td")].some((td) => td.style.background !== "")`,
+		chromedp.WithPollingTimeout(60*time.Second))); err != nil {
+		t.Fatalf("no heat-map table: %v", err)
+	}
+	saveScreenshot(t, step, "retention-triangle.png")
+}

@@ -8,7 +8,7 @@ const I18N = {
     placeholder: "例如：上个月各渠道的销售额", welcomeTitle: "用一句话问你的数据",
     welcomeText: "统一口径的指标，自动出图，附上每个数字背后的 SQL。",
     catalogTitle: "指标目录（统一口径）", search: "搜索指标", showSQL: "查看 SQL", hideSQL: "收起 SQL",
-    csv: "下载 CSV", table: "表格", line: "折线图", bar: "柱状图", grouped_bar: "分组柱状图", number: "数字", funnel: "漏斗",
+    csv: "下载 CSV", table: "表格", line: "折线图", bar: "柱状图", grouped_bar: "分组柱状图", number: "数字", funnel: "漏斗", heatmap: "热力表",
     thinking: "正在理解问题…", connected: "已连接", reconnecting: "连接断开，正在重连…", cancel: "取消",
     unit: "单位", dims: "可拆分维度", synonyms: "同义词", lang: "English", canceled: "已取消",
     suggestions: "接着问", translator: "理解方式", rules: "规则", llm: "大模型", memory: "已确认的问法",
@@ -29,7 +29,7 @@ const I18N = {
     placeholder: "e.g. sales by channel last month", welcomeTitle: "Ask your data in one sentence",
     welcomeText: "Metrics with one definition each, charts drawn for you, and the SQL behind every number.",
     catalogTitle: "Metric catalog (unified definitions)", search: "Search metrics", showSQL: "Show SQL", hideSQL: "Hide SQL",
-    csv: "Download CSV", table: "Table", line: "Line", bar: "Bars", grouped_bar: "Grouped bars", number: "Number", funnel: "Funnel",
+    csv: "Download CSV", table: "Table", line: "Line", bar: "Bars", grouped_bar: "Grouped bars", number: "Number", funnel: "Funnel", heatmap: "Heat map",
     thinking: "Reading the question…", connected: "Connected", reconnecting: "Disconnected, reconnecting…", cancel: "Cancel",
     unit: "Unit", dims: "Can be split by", synonyms: "Synonyms", lang: "中文", canceled: "Canceled",
     suggestions: "Follow up", translator: "Read by", rules: "rules", llm: "LLM", memory: "confirmed question",
@@ -304,6 +304,7 @@ class AnswerView {
     this.chartEl.classList.remove("hidden", "numberbox");
     if (type === "table") { this.chartEl.classList.add("hidden"); return; }
     if (type === "number") { this.chartEl.classList.add("numberbox"); renderNumber(this.chartEl, this.columns, this.rows, this.lang); return; }
+    if (type === "heatmap") { this.chartEl.classList.add("heatbox"); renderHeatmap(this.chartEl, this.spec, this.columns, this.rows, this.lang); return; }
     this.echart = echarts.init(this.chartEl);
     this.echart.setOption(chartOption(type, this.spec, this.columns, this.rows, this.lang));
   }
@@ -503,6 +504,37 @@ function renderNumber(root, cols, rows, lang = state.lang) {
     }
     root.appendChild(d);
   });
+}
+
+// renderHeatmap draws a rate split two ways as a pivot table whose cells
+// are shaded by value: the cohort triangle (cohort month × months since).
+function renderHeatmap(root, spec, cols, rows, lang = state.lang) {
+  const idx = (name) => cols.findIndex((c) => c.name === name);
+  const xi = idx(spec.x), si = idx(spec.series), yi = idx((spec.y || [])[0]);
+  if (xi < 0 || si < 0 || yi < 0) return;
+  const num = (v) => (isNaN(Number(v)) ? v : Number(v));
+  const xs = [...new Set(rows.map((r) => r[xi]))].sort((a, b) => (num(a) > num(b) ? 1 : -1));
+  const ss = [...new Set(rows.map((r) => r[si]))].sort((a, b) => (num(a) > num(b) ? 1 : -1));
+  const vals = rows.map((r) => r[yi]).filter((v) => v !== null);
+  const hi = Math.max(...vals, 1e-9);
+  const table = el("table", "result heatmap");
+  const head = el("tr");
+  head.appendChild(el("th", "", cols[xi].label + " \\ " + cols[si].label));
+  for (const s of ss) head.appendChild(el("th", "num", cellText(cols[si], s, lang)));
+  table.appendChild(head);
+  for (const x of xs) {
+    const tr = el("tr");
+    tr.appendChild(el("th", "", cellText(cols[xi], x, lang)));
+    for (const s of ss) {
+      const r = rows.find((r) => r[xi] === x && r[si] === s);
+      const v = r ? r[yi] : null;
+      const td = el("td", "num", v === null ? "" : fmt(v, cols[yi].unit, lang));
+      if (v !== null) td.style.background = `rgba(38, 110, 200, ${(0.08 + 0.8 * v / hi).toFixed(2)})`;
+      tr.appendChild(td);
+    }
+    table.appendChild(tr);
+  }
+  root.appendChild(table);
 }
 
 function chartOption(type, spec, cols, rows, lang = state.lang) {
