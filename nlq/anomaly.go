@@ -38,12 +38,18 @@ var seasons = map[string]int{semantic.GrainDay: 7, semantic.GrainMonth: 12, sema
 // against neighbours that are not outliers themselves, so one collapse
 // does not make the points beside it look high.
 func findAnomalies(grain string, values []float64) []int {
+	idx, _ := anomaliesWithScale(grain, values)
+	return idx
+}
+
+// anomaliesWithScale is findAnomalies with the robust scale of the band.
+func anomaliesWithScale(grain string, values []float64) ([]int, float64) {
 	if len(values) < 6 {
-		return nil
+		return nil, 0
 	}
 	first, scale := flagPass(grain, values, nil)
 	if scale == 0 || len(first) == 0 {
-		return nil
+		return nil, scale
 	}
 	skip := map[int]bool{}
 	for _, i := range first {
@@ -56,7 +62,7 @@ func findAnomalies(grain string, values []float64) []int {
 			out = append(out, i)
 		}
 	}
-	return out
+	return out, scale
 }
 
 // flagPass flags the points outside expected ± 3·scale, the scale read
@@ -141,8 +147,7 @@ func anomalies(q *semantic.Query, res *semantic.Result, lang string) []Anomaly {
 		values = append(values, v)
 		buckets = append(buckets, fmt.Sprint(row[ti]))
 	}
-	idx := findAnomalies(q.Time.Grain, values)
-	_, scale := flagPass(q.Time.Grain, values, nil)
+	idx, scale := anomaliesWithScale(q.Time.Grain, values)
 	skip := map[int]bool{}
 	for _, i := range idx {
 		skip[i] = true

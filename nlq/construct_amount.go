@@ -10,7 +10,7 @@ import (
 // metric counts — the currency metric of the same rows (订单数 → 销售额),
 // never the count itself.
 
-var amountRE = gate(regexp.MustCompile(`(金额|多少钱|\bamount\b|\bmoney\b)`), "金额", "多少钱", "amount", "money")
+var amountRE = gate(regexp.MustCompile(`(金额|多少钱|\bamount\b|\bmoney\b)`))
 
 func constructAmount(rd *reading) bool {
 	if !amountRE.MatchString(rd.rest) && !amountRE.MatchString(rd.q) {

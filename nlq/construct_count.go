@@ -13,11 +13,10 @@ import (
 // count of that value's entity (a tier is a member's: 会员数), which the
 // reading states as of the period's end for a state (cumulative) count.
 
-var countRE = gate(regexp.MustCompile(`(多少|几个|几位|几家|几名|几人|多少人|多少个|多少家|人数|个数|数量|\bhow many\b|\bnumber of\b|\bcount of\b|\bcount\b)`), "多少", "几", "人数", "个数", "数量", "how many", "number of", "count")
+var countRE = gate(regexp.MustCompile(`(多少|几个|几位|几家|几名|几人|多少人|多少个|多少家|人数|个数|数量|\bhow many\b|\bnumber of\b|\bcount of\b|\bcount\b)`))
 
 // peopleRE asks how many people beside other metrics (各分层的人数和销售额).
-var peopleRE = gate(regexp.MustCompile(`(人数|多少人|几个人|会员数量|\bnumber of (?:members|customers|people)\b|\bhow many (?:members|customers|people)\b|\bheadcount\b)`),
-	"人", "会员数量", "number of", "how many", "headcount")
+var peopleRE = gate(regexp.MustCompile(`(人数|多少人|几个人|会员数量|\bnumber of (?:members|customers|people)\b|\bhow many (?:members|customers|people)\b|\bheadcount\b)`))
 
 // constructCount picks the count metric of a counted value's entity.
 func constructCount(rd *reading) bool {

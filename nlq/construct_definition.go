@@ -15,10 +15,11 @@ import (
 // names — with no query and no numbers.
 
 var (
-	defineRE = gate(regexp.MustCompile(`(怎么算|怎么计算|如何计算|如何算|怎样计算|怎么统计|如何统计|怎么定义|如何定义|计算方法|计算方式|计算公式|计算逻辑|统计口径|口径|定义是|的定义|是什么意思|什么意思|指的是什么|指什么|是指什么|含义|算不算|算进|含不含|包不包括|包不包含|有什么区别|有何区别|区别是什么|什么区别|有什么不同|的区别|哪里不同|(?:包含|包括|含)[^吗？?]{0,12}(?:吗|么)|`+
-		`\bhow (?:is|are|do you|does|do we)\b.{0,40}\b(?:calculated|computed|defined|measured|calculate|compute|define|measure|counted)\b|\bdefinition\b|\bdefine\b|\bwhat counts as\b|\bwhat does\b.{0,40}\bmean\b|\bdoes\b.{0,40}\binclude\b|\bformula\b|\bdifference between\b|\bhow (?:is|are|does|do)\b.{0,40}\bdiffer)`),
-		"算", "义", "口径", "意思", "含", "包", "区别", "不同", "指", "统计", "怎", "如何", "计算", "calculat", "comput", "defin", "measur", "count", "mean", "includ", "formula", "differ")
+	defineRE = gate(regexp.MustCompile(`(怎么算|怎么计算|如何计算|如何算|怎样计算|怎么统计|如何统计|怎么定义|如何定义|计算方法|计算方式|计算公式|计算逻辑|统计口径|口径|定义是|的定义|是什么意思|什么意思|指的是什么|指什么|是指什么|含义|算不算|算进|含不含|包不包括|包不包含|有什么区别|有何区别|区别是什么|什么区别|有什么不同|的区别|哪里不同|(?:包含|包括|含)[^吗？?]{0,12}(?:吗|么)|` +
+		`\bhow (?:is|are|do you|does|do we)\b.{0,40}\b(?:calculated|computed|defined|measured|calculate|compute|define|measure|counted)\b|\bdefinition\b|\bdefine\b|\bwhat counts as\b|\bwhat does\b.{0,40}\bmean\b|\bdoes\b.{0,40}\binclude\b|\bformula\b|\bdifference between\b|\bhow (?:is|are|does|do)\b.{0,40}\bdiffer)`))
 )
+
+var identRE = regexp.MustCompile(`[a-z][a-z0-9_]*`)
 
 // Definition is what a metric means, from the model.
 type Definition struct {
@@ -56,12 +57,13 @@ func defineMetric(m *semantic.Model, mt *semantic.Metric, lang string) Definitio
 		Synonyms: mt.Synonyms[:min(len(mt.Synonyms), 8)]}
 	switch mt.Type {
 	case semantic.TypeDerived:
-		f := " " + mt.Expr + " "
-		for _, dep := range mt.Deps() {
-			if dm := m.Metric(dep); dm != nil {
-				f = regexp.MustCompile(`\b`+regexp.QuoteMeta(dep)+`\b`).ReplaceAllString(f, dm.Label.In(lang))
+		// The formula over metric names, each name replaced by its label.
+		f := identRE.ReplaceAllStringFunc(mt.Expr, func(name string) string {
+			if dm := m.Metric(name); dm != nil {
+				return dm.Label.In(lang)
 			}
-		}
+			return name
+		})
 		f = strings.NewReplacer("/", "÷", "*", "×").Replace(strings.TrimSpace(f))
 		d.Formula = mt.Label.In(lang) + " = " + f
 	case semantic.TypeRepeat:

@@ -13,8 +13,8 @@ import (
 // named first to the step named last), not one conversion rate.
 
 var (
-	funnelRE     = gate(regexp.MustCompile(`(漏斗|\bfunnel\b)`), "漏斗", "funnel")
-	fromToRE     = gate(regexp.MustCompile(`从\s*(\S+?)\s*到\s*(\S+?)\s*的?\s*(?:转化|漏斗|流失)|\bfrom\s+(.+?)\s+to\s+(.+?)\b(?:\s|$)`), "从", "from")
+	funnelRE     = gate(regexp.MustCompile(`(漏斗|\bfunnel\b)`))
+	fromToRE     = gate(regexp.MustCompile(`从\s*(\S+?)\s*到\s*(\S+?)\s*的?\s*(?:转化|漏斗|流失)|\bfrom\s+(.+?)\s+to\s+(.+?)\b(?:\s|$)`))
 	stepWordsFor = func(s semantic.FunnelStep) []string {
 		return append([]string{s.Zh, strings.ToLower(s.En)}, s.Synonyms...)
 	}

@@ -11,7 +11,7 @@ import (
 // metric named, the model's headline metric (its first) is meant, said in
 // a note.
 
-var howRE = gate(regexp.MustCompile(`(怎么样|怎样|表现如何|表现怎么样|表现|情况如何|如何了|咋样|好不好|\bhow (?:is|are|was|were|did|does|do)\b.{0,40}\b(?:doing|going|performing|perform|do)\b|\bperformance\b)`), "怎", "表现", "如何", "咋", "好不好", "how ", "perform")
+var howRE = gate(regexp.MustCompile(`(怎么样|怎样|表现如何|表现怎么样|表现|情况如何|如何了|咋样|好不好|\bhow (?:is|are|was|were|did|does|do)\b.{0,40}\b(?:doing|going|performing|perform|do)\b|\bperformance\b)`))
 
 // constructHowNoMetric gives a how-question (or 哪个渠道增长最快, "which
 // channel grew the fastest") with no metric the headline metric.

@@ -20,8 +20,8 @@ var (
 	monWhichRE  = regexp.MustCompile(`(哪个月|哪一个月|哪月|which month|what month)`)
 	weekWhichRE = regexp.MustCompile(`(哪周|哪一周|哪个星期|which week)`)
 	// Rankings by change: 同比增长最快, 环比下滑最多, "grew the fastest".
-	growthRE  = gate(regexp.MustCompile(`((?:增长|增速|涨幅|上涨|上升|提升|增幅|增加|涨)(?:得)?(?:最快|最多|最大|最猛|最明显|最高)|(?:fastest|most|biggest|largest|strongest) (?:growth|growing|increase|rise|gain)|(?:grew|rose|increased|gained|improved) (?:the )?(?:most|fastest))`), "最", "most", "fastest", "biggest", "largest", "strongest")
-	declineRE = gate(regexp.MustCompile(`((?:下滑|下降|下跌|跌幅|降幅|减少|萎缩|跌|降)(?:得)?(?:最快|最多|最大|最猛|最明显|最厉害|最严重)|(?:fastest|most|biggest|largest|steepest|sharpest) (?:decline|drop|fall|decrease)|(?:declined|dropped|fell|decreased|shrank) (?:the )?(?:most|fastest))`), "最", "most", "fastest", "biggest", "largest", "steepest", "sharpest")
+	growthRE  = gate(regexp.MustCompile(`((?:增长|增速|涨幅|上涨|上升|提升|增幅|增加|涨)(?:得)?(?:最快|最多|最大|最猛|最明显|最高)|(?:fastest|most|biggest|largest|strongest) (?:growth|growing|increase|rise|gain)|(?:grew|rose|increased|gained|improved) (?:the )?(?:most|fastest))`))
+	declineRE = gate(regexp.MustCompile(`((?:下滑|下降|下跌|跌幅|降幅|减少|萎缩|跌|降)(?:得)?(?:最快|最多|最大|最猛|最明显|最厉害|最严重)|(?:fastest|most|biggest|largest|steepest|sharpest) (?:decline|drop|fall|decrease)|(?:declined|dropped|fell|decreased|shrank) (?:the )?(?:most|fastest))`))
 )
 
 // constructChangeRanking orders by the change on the previous period (or

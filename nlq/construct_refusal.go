@@ -3,6 +3,7 @@ package nlq
 import (
 	"fmt"
 	"regexp"
+	"strings"
 )
 
 // Refusals: what the data cannot answer is said so, with examples of what
@@ -14,8 +15,7 @@ var (
 	// Forecasts and the future: the data holds only what happened.
 	futureRE = regexp.MustCompile(`(预测|预估|预计|预期|展望|forecast|predict|projection|明年|下个月|下月|下周|下季度|下个季度|next month|next year|next week|next quarter)`)
 	// Requests that are not about data at all.
-	notBIRE = gate(regexp.MustCompile(`(写一首|写首|写一篇|写篇|写一段|作一首|作诗|写诗|写歌|讲个笑话|讲笑话|说个笑话|翻译一下|翻译成|帮我翻译|订.{0,6}(?:票|酒店|房间|餐厅)|机票|火车票|高铁票|打车|叫车|点外卖|点餐|唱首歌|画一张|画一幅|\bpoem\b|\bpoetry\b|\bjoke\b|\bsong\b|\btranslate\b|\bbook (?:a|me)\b|\bflights?\b|\bhotel\b|\btaxi\b)`),
-		"写", "作", "笑话", "翻译", "订", "票", "车", "外卖", "点餐", "唱", "画", "poem", "poetry", "joke", "song", "translate", "book ", "flight", "hotel", "taxi")
+	notBIRE = gate(regexp.MustCompile(`(写一首|写首|写一篇|写篇|写一段|作一首|作诗|写诗|写歌|讲个笑话|讲笑话|说个笑话|翻译一下|翻译成|帮我翻译|订.{0,6}(?:票|酒店|房间|餐厅)|机票|火车票|高铁票|打车|叫车|点外卖|点餐|唱首歌|画一张|画一幅|\bpoem\b|\bpoetry\b|\bjoke\b|\bsong\b|\btranslate\b|\bbook (?:a|me)\b|\bflights?\b|\bhotel\b|\btaxi\b)`))
 	greetRE = regexp.MustCompile(`^\s*(你好|您好|嗨|哈喽|早上好|晚上好|谢谢|多谢|感谢|你是谁|在吗|hi|hello|hey|thanks|thank you|who are you)\b?`)
 )
 
@@ -28,55 +28,46 @@ func constructEmpty(rd *reading) bool {
 	return true
 }
 
-// constructWrite: deleting, changing or writing data.
-func constructWrite(rd *reading) bool {
-	if !writeRE.MatchString(rd.q) {
-		return false
+// refusing answers a refusal construction: when find finds words in text,
+// the question is refused with reason and the message (zh and en formats
+// of the words found), with examples of what can be asked.
+func refusing(find func(string) string, text func(*reading) string, reason, zh, en string) func(*reading) bool {
+	return func(rd *reading) bool {
+		m := find(text(rd))
+		if m == "" {
+			return false
+		}
+		say := func(format string) string {
+			if strings.Contains(format, "%") {
+				return fmt.Sprintf(format, m)
+			}
+			return format
+		}
+		rd.t.Refusal = &Refusal{Reason: reason, Message: msg(rd.lang, say(zh), say(en)), Examples: rd.r.examples(rd.lang)}
+		return true
 	}
-	rd.t.Refusal = &Refusal{Reason: "write", Message: msg(rd.lang,
-		"我只能查询和分析数据，不能删除、修改或写入任何数据。", "I can only read and analyse data; I cannot delete, change or write anything."),
-		Examples: rd.r.examples(rd.lang)}
-	return true
 }
 
-// constructNotBI: poems, jokes, tickets, translations.
-func constructNotBI(rd *reading) bool {
-	m := notBIRE.FindString(rd.q)
-	if m == "" {
-		return false
-	}
-	rd.t.Refusal = &Refusal{Reason: "not_bi", Message: msg(rd.lang,
-		fmt.Sprintf("抱歉，「%s」不是数据问题，我只能查询和解释业务指标。可以这样问：", m),
-		fmt.Sprintf("Sorry, %q is not a question about data; I can only look up and explain business metrics. You could ask:", m)),
-		Examples: rd.r.examples(rd.lang)}
-	return true
-}
+func question(rd *reading) string { return rd.q }
 
-// constructOutOfScope: subjects the data holds nothing about.
-func constructOutOfScope(rd *reading) bool {
-	m := scopeRE.FindString(rd.q)
-	if m == "" {
-		return false
-	}
-	rd.t.Refusal = &Refusal{Reason: "out_of_scope", Message: msg(rd.lang,
-		fmt.Sprintf("抱歉，数据里没有「%s」相关的信息，我只能回答模型中定义的业务指标（销售、订单、会员、流量、满意度等）。", m),
-		fmt.Sprintf("Sorry, the data holds nothing about %q; I can answer questions about the metrics of the model (sales, orders, members, traffic, satisfaction…).", m)),
-		Examples: rd.r.examples(rd.lang)}
-	return true
-}
-
-// constructForecast: the future is not in the data.
-func constructForecast(rd *reading) bool {
-	m := futureRE.FindString(rd.rest)
-	if m == "" {
-		return false
-	}
-	rd.t.Refusal = &Refusal{Reason: "forecast", Message: msg(rd.lang,
-		fmt.Sprintf("抱歉，我只能回答已经发生的数据，不能做「%s」这类预测。可以看看历史趋势，例如：", m),
-		fmt.Sprintf("Sorry, I can only report what has happened, not %q. You could look at the trend instead:", m)),
-		Examples: rd.r.examples(rd.lang)}
-	return true
-}
+var (
+	// constructWrite: deleting, changing or writing data.
+	constructWrite = refusing(writeRE.FindString, question, "write",
+		"我只能查询和分析数据，不能删除、修改或写入任何数据。", "I can only read and analyse data; I cannot delete, change or write anything.")
+	// constructNotBI: poems, jokes, tickets, translations.
+	constructNotBI = refusing(notBIRE.FindString, question, "not_bi",
+		"抱歉，「%s」不是数据问题，我只能查询和解释业务指标。可以这样问：",
+		"Sorry, %q is not a question about data; I can only look up and explain business metrics. You could ask:")
+	// constructOutOfScope: subjects the data holds nothing about.
+	constructOutOfScope = refusing(scopeRE.FindString, question, "out_of_scope",
+		"抱歉，数据里没有「%s」相关的信息，我只能回答模型中定义的业务指标（销售、订单、会员、流量、满意度等）。",
+		"Sorry, the data holds nothing about %q; I can answer questions about the metrics of the model (sales, orders, members, traffic, satisfaction…).")
+	// constructForecast: the future is not in the data (read in the rest,
+	// so 下个月 inside a linked phrase does not count).
+	constructForecast = refusing(futureRE.FindString, func(rd *reading) string { return rd.rest }, "forecast",
+		"抱歉，我只能回答已经发生的数据，不能做「%s」这类预测。可以看看历史趋势，例如：",
+		"Sorry, I can only report what has happened, not %q. You could look at the trend instead:")
+)
 
 // constructGreeting: hello and thanks with nothing asked.
 func constructGreeting(rd *reading) bool {

@@ -13,12 +13,10 @@ import (
 // comparison; the drivers are found by Engine.insight. Splits named in the
 // question (各门店) are where the drivers are looked for.
 
-var whyRE = gate(regexp.MustCompile(`(为什么|为啥|为何|怎么回事|什么原因|原因是|原因|是什么导致|什么导致|导致|驱动因素|归因|\bwhy\b|what drove|what caused|what is behind|what's behind|reason for|reasons for|drivers? (?:of|behind))`),
-	"为", "怎么回事", "原因", "导致", "驱动", "归因", "why", "what drove", "what caused", "behind", "reason", "driver")
+var whyRE = gate(regexp.MustCompile(`(为什么|为啥|为何|怎么回事|什么原因|原因是|原因|是什么导致|什么导致|导致|驱动因素|归因|\bwhy\b|what drove|what caused|what is behind|what's behind|reason for|reasons for|drivers? (?:of|behind))`))
 
 // directionRE are the words of a change's direction (下降了, went up).
-var directionRE = gate(regexp.MustCompile(`(下降|下滑|下跌|减少|降低|跌|上升|增长|提升|增加|上涨|涨|变化|波动|\b(?:drop|dropped|fall|fell|decline|declined|rise|rose|grow|grew|increase|increased|decrease|decreased|change|changed|go up|went up|go down|went down)\b)`),
-	"下", "减", "降", "跌", "上", "增", "提", "涨", "变", "波", "drop", "fall", "fell", "declin", "rise", "rose", "grow", "grew", "increas", "decreas", "chang", "went", "go ")
+var directionRE = gate(regexp.MustCompile(`(下降|下滑|下跌|减少|降低|跌|上升|增长|提升|增加|上涨|涨|变化|波动|\b(?:drop|dropped|fall|fell|decline|declined|rise|rose|grow|grew|increase|increased|decrease|decreased|change|changed|go up|went up|go down|went down)\b)`))
 
 // constructWhy marks a why-question (before the follow-up decision, which
 // takes the previous query for 为什么下降了).

@@ -3,29 +3,22 @@ package nlq
 import (
 	"regexp"
 	"regexp/syntax"
-	"strings"
 	"unicode"
 )
 
 // gated is a regular expression behind a cheap test: most questions hold
-// none of its key words, and strings.Contains over a few of them costs far
+// none of the runes a match can begin with (read from the expression, so
+// the test can never miss a match), and looking for a few runes costs far
 // less than running the expression (the translator runs dozens per
 // question; BenchmarkTranslate holds it to its speed).
 type gated struct {
-	re   *regexp.Regexp
-	keys []string // one of these is in every match (lower case)
+	re    *regexp.Regexp
+	first starts // nil: any rune may begin a match
 }
 
-func gate(re *regexp.Regexp, keys ...string) gated { return gated{re, keys} }
+func gate(re *regexp.Regexp) gated { return gated{re, startsOf(re)} }
 
-func (g gated) may(s string) bool {
-	for _, k := range g.keys {
-		if strings.Contains(s, k) {
-			return true
-		}
-	}
-	return false
-}
+func (g gated) may(s string) bool { return g.first.may(s) }
 
 func (g gated) MatchString(s string) bool { return g.may(s) && g.re.MatchString(s) }
 

@@ -59,3 +59,19 @@ func TestStarts(t *testing.T) {
 		t.Errorf("a wide start gave %q", string(st))
 	}
 }
+
+// TestGatesNeverMiss: a gated expression finds what the bare one finds on
+// every question of the tables (a gate may only skip what cannot match).
+func TestGatesNeverMiss(t *testing.T) {
+	gates := []gated{amountRE, countRE, peopleRE, defineRE, funnelRE, fromToRE, howRE, growthRE, declineRE, notBIRE, whyRE, directionRE}
+	qs := []string{"为什么下降了", "销售额是怎么算的", "有多少铂金会员", "from cart to pay", "the funnel", "how did sales do",
+		"which channel grew the fastest", "写一首诗", "订单金额", "what drove the drop", "人数和销售额", "what counts as a conversion",
+		"does gmv include refunds", "包含退款吗", "增长最快", "下滑最多", "销售额"}
+	for _, g := range gates {
+		for _, q := range qs {
+			if g.re.MatchString(q) != g.MatchString(q) {
+				t.Errorf("%s on %q: gated %v, bare %v", g.re, q, g.MatchString(q), g.re.MatchString(q))
+			}
+		}
+	}
+}

@@ -125,10 +125,13 @@ func (p *Plan) DisplaySQL() string {
 }
 
 type compiler struct {
-	m    *Model
-	c    *checked
-	d    Dialect
-	asOf Date
+	m *Model
+	c *checked
+	d Dialect
+	// placeholders replaces the model's {{…}} (built on first use: as_of
+	// and the reference day are fixed for one compile).
+	placeholders *strings.Replacer
+	asOf         Date
 
 	args     []any
 	argIndex map[string]int

@@ -324,9 +324,11 @@ func (cp *compiler) sub(expr string) string {
 	if !strings.Contains(expr, "{{") {
 		return expr
 	}
-	r := strings.NewReplacer("{{as_of_year}}", fmt.Sprint(cp.asOf.Year()), "{{as_of}}", "DATE '"+cp.asOf.String()+"'",
-		"{{ref_day}}", "DATE '"+cp.refDay().String()+"'")
-	return r.Replace(expr)
+	if cp.placeholders == nil {
+		cp.placeholders = strings.NewReplacer("{{as_of_year}}", fmt.Sprint(cp.asOf.Year()), "{{as_of}}", "DATE '"+cp.asOf.String()+"'",
+			"{{ref_day}}", "DATE '"+cp.refDay().String()+"'")
+	}
+	return cp.placeholders.Replace(expr)
 }
 
 // refDay is the day entity attributes are computed as of ({{ref_day}}):
