@@ -104,6 +104,19 @@ var metricCases = []goldCase{
 		             WHEN date_diff('day', l.ld, DATE '2025-11-15') <= 89 THEN 'active' WHEN date_diff('day', l.ld, DATE '2025-11-15') <= 179 THEN 'dormant' ELSE 'churned' END,
 		        ['lost', 'win_back', 'regulars_at_risk', 'loyal_at_risk', 'new_low', 'promising', 'loyal_low', 'champions'][s.code + 1], count(*)
 		 FROM customers c LEFT JOIN l USING (customer_id) LEFT JOIN s USING (customer_id) WHERE c.registered_at < DATE '2025-11-16' GROUP BY 1, 2`},
+	{"24-hour cart win-back by channel", `{"metrics":["cart_recovery_rate"],"dimensions":["channel"],"time":{"range":{"start":"2025-01-01","end":"2025-12-31"}}}`,
+		`WITH s AS (SELECT session_id, any_value(channel) ch, any_value(customer_id) cid, min(event_time) FILTER (WHERE event_type = 'visit') vt,
+		   max(event_time) lt, bool_or(event_type = 'add_to_cart') cart, bool_or(event_type = 'pay') paid FROM events GROUP BY 1)
+		 SELECT ch, avg(CASE WHEN EXISTS (SELECT 1 FROM events e WHERE e.customer_id = s.cid AND e.event_type = 'pay'
+		   AND e.event_time > s.lt AND e.event_time <= s.lt + INTERVAL 24 HOUR) THEN 1.0 ELSE 0.0 END)
+		 FROM s WHERE cart AND NOT paid AND cid IS NOT NULL AND vt >= '2025-01-01' AND vt < '2026-01-01' GROUP BY 1`},
+	{"24-hour cart win-back by member tier and month", `{"metrics":["cart_recovery_rate"],"dimensions":["tier"],"time":{"grain":"month","range":{"start":"2025-09-01","end":"2025-11-30"}}}`,
+		`WITH s AS (SELECT session_id, any_value(customer_id) cid, min(event_time) FILTER (WHERE event_type = 'visit') vt,
+		   max(event_time) lt, bool_or(event_type = 'add_to_cart') cart, bool_or(event_type = 'pay') paid FROM events GROUP BY 1)
+		 SELECT date_trunc('month', s.vt)::DATE, c.tier, avg(CASE WHEN EXISTS (SELECT 1 FROM events e WHERE e.customer_id = s.cid AND e.event_type = 'pay'
+		   AND e.event_time > s.lt AND e.event_time <= s.lt + INTERVAL 1 DAY) THEN 1.0 ELSE 0.0 END)
+		 FROM s JOIN customers c ON c.customer_id = s.cid
+		 WHERE s.cart AND NOT s.paid AND s.vt >= '2025-09-01' AND s.vt < '2025-12-01' GROUP BY 1, 2`},
 	{"csat and nps by tier", `{"metrics":["csat","nps"],"dimensions":["tier"],"time":{"range":{"start":"2025-01-01","end":"2025-12-31"}}}`,
 		`SELECT o.tier_at_order, avg(CASE WHEN s.csat >= 4 THEN 1.0 ELSE 0.0 END),
 		   (count(*) FILTER (WHERE s.nps >= 9) - count(*) FILTER (WHERE s.nps <= 6)) * 100.0 / count(*)

@@ -344,16 +344,42 @@ SELECT s.channel, s.day, k.k,
        CAST(1 + floor(rnd('vp', s.channel || s.day, k.k) * 600) AS INTEGER) AS product_id
 FROM sized s, range(s.n_other) k(k);
 
+-- Planted win-backs (DATASET.md): some logged-in abandoned carts belong to a
+-- member who pays, in any channel, 1 to 21 hours later — the first payment
+-- after a random moment in that span (more on APP than on 抖音). Payments are
+-- keyed by their time, one customer per moment, so the pick is deterministic.
+CREATE OR REPLACE TEMP TABLE pays_by_time AS
+SELECT order_time, min_by(customer_id, order_id) AS customer_id
+FROM pay_sessions
+WHERE customer_id IS NOT NULL
+GROUP BY order_time;
+
+CREATE OR REPLACE TEMP TABLE winbacks AS
+SELECT o.channel, o.day, o.k, p.customer_id AS who
+FROM (
+  SELECT channel, day, k, visit_time,
+         visit_time + to_seconds(CAST(3600 + floor(rnd('wbt', channel || day, k) * 72000) AS BIGINT)) AS wb_at
+  FROM other_sessions
+  WHERE has_cart AND who IS NOT NULL
+    AND rnd('wb', channel || day, k) < CASE channel WHEN 'APP' THEN 0.19 WHEN '小程序' THEN 0.15 WHEN '天猫' THEN 0.13 ELSE 0.08 END
+) o
+ASOF JOIN pays_by_time p ON p.order_time >= o.wb_at
+WHERE p.order_time <= o.visit_time + INTERVAL 22 HOUR;
+DROP TABLE pays_by_time;
+
 -- Every session, unnumbered; numbered below month by month of its visit.
 CREATE OR REPLACE TEMP TABLE sessions_src AS
 SELECT 'p' || order_id AS skey, channel, visit_time, customer_id, product_id, order_id, order_time,
        TRUE AS has_view, TRUE AS has_cart, TRUE AS has_checkout, TRUE AS has_pay
 FROM pay_sessions
 UNION ALL
-SELECT 'o' || channel || day || '-' || k, channel, visit_time,
-       CASE WHEN c.registered_at <= o.visit_time THEN o.who END, product_id, NULL, NULL,
-       has_view, has_cart, has_checkout, FALSE
-FROM other_sessions o LEFT JOIN customers c ON c.customer_id = o.who;
+SELECT 'o' || o.channel || o.day || '-' || o.k, o.channel, o.visit_time,
+       CASE WHEN c.registered_at <= o.visit_time THEN c.customer_id END, o.product_id, NULL, NULL,
+       o.has_view, o.has_cart, o.has_checkout, FALSE
+FROM other_sessions o
+LEFT JOIN winbacks w ON w.channel = o.channel AND w.day = o.day AND w.k = o.k
+LEFT JOIN customers c ON c.customer_id = coalesce(w.who, o.who);
+DROP TABLE winbacks;
 
 CREATE OR REPLACE TABLE events (event_id BIGINT, session_id BIGINT, customer_id INTEGER, channel VARCHAR,
   event_time TIMESTAMP, event_type VARCHAR, product_id INTEGER, order_id BIGINT);

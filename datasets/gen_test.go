@@ -147,6 +147,18 @@ func TestRealism(t *testing.T) {
 	between("cart abandonment 60-80%", `SELECT avg((NOT paid)::INT) FILTER (WHERE cart) FROM `+sessions, 0.6, 0.8)
 	between("抖音 conversion falls in 2025-10 (Oct over Sep)", `SELECT avg(paid::INT) FILTER (WHERE strftime(vt, '%Y-%m') = '2025-10')
 		/ avg(paid::INT) FILTER (WHERE strftime(vt, '%Y-%m') = '2025-09') FROM `+sessions+` WHERE ch = '抖音'`, 0, 0.6)
+	// 24-hour win-back (DATASET.md): a logged-in abandoned cart whose customer
+	// pays in any session of any channel after the cart's last event and at
+	// most 24 hours after it; written from the definition, not from the model.
+	winback := func(where string) string {
+		return `WITH s AS (SELECT session_id, any_value(channel) ch, any_value(customer_id) cid, max(event_time) lt,
+			bool_or(event_type = 'add_to_cart') cart, bool_or(event_type = 'pay') paid FROM events GROUP BY 1),
+			ab AS (SELECT * FROM s WHERE cart AND NOT paid AND cid IS NOT NULL AND ` + where + `)
+			SELECT avg(CASE WHEN EXISTS (SELECT 1 FROM events e WHERE e.customer_id = ab.cid AND e.event_type = 'pay'
+				AND e.event_time > ab.lt AND e.event_time <= ab.lt + INTERVAL 24 HOUR) THEN 1.0 ELSE 0.0 END) FROM ab`
+	}
+	between("24-hour win-back 10-20% of logged-in abandoned carts", winback("TRUE"), 0.10, 0.20)
+	between("win-back more on APP than on 抖音", "SELECT ("+winback("ch = 'APP'")+") - ("+winback("ch = '抖音'")+")", 0.05, 1)
 	between("华东 store sales fall in 2025-11 against trend", `WITH m AS (SELECT st.region = '华东' east, strftime(o.order_time, '%Y-%m') m, sum(o.paid_amount) s
 		FROM orders o JOIN stores st USING (store_id) WHERE o.status = 'completed' GROUP BY ALL)
 		SELECT (SELECT s FROM m WHERE east AND m = '2025-11') / (SELECT s FROM m WHERE east AND m = '2025-10')

@@ -80,6 +80,7 @@ var constructions = []construction{
 	{"refuse-forecast", constructForecast},  // construct_refusal.go
 	{"frame", constructFrame},               // construct_link.go
 	{"absorb", constructAbsorb},             // construct_absorb.go
+	{"window", constructWindow},             // construct_window.go
 	{"funnel", constructFunnel},             // construct_funnel.go
 	{"definition", constructDefinition},     // construct_definition.go
 	{"count", constructCount},               // construct_count.go

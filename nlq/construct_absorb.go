@@ -28,6 +28,11 @@ func constructAbsorb(rd *reading) bool {
 			if mt == nil || a.name == b.name {
 				continue
 			}
+			if m.PopulationOf(a.name, b.name) {
+				// 加购没买的用户…挽回: the abandoned carts are whom the recovery rate is of.
+				rd.metrics = slices.DeleteFunc(rd.metrics, func(x string) bool { return x == a.name })
+				continue
+			}
 			joined := strings.ToLower(a.text + b.text)
 			names := append([]string{mt.Label.Zh, mt.Label.En}, mt.Synonyms...)
 			if slices.ContainsFunc(names, func(n string) bool {

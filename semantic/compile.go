@@ -264,6 +264,12 @@ func (cp *compiler) derivedTables(units []*unit) {
 				done[name] = true
 				cp.addCTE(name, cp.sub(strings.TrimSpace(t.SQL)))
 			}
+			if fb := l.mt.FollowedBy; fb != nil && l.agg == "followed" {
+				if t := cp.m.tables[fb.Table]; t.SQL != "" && !done[fb.Table] && !slices.Contains(cp.materialized, fb.Table) {
+					done[fb.Table] = true
+					cp.addCTE(fb.Table, cp.sub(strings.TrimSpace(t.SQL)))
+				}
+			}
 		}
 	}
 }
@@ -359,6 +365,9 @@ func (cp *compiler) renderUnit(u *unit, name string, r *rangeArgs) string {
 	from := cp.tableRef(l0.gtable)
 	if u.kind == "first" {
 		from = cp.q(cp.firstRows(l0)) + " AS " + cp.q(l0.gtable)
+	}
+	if u.kind == "followed" {
+		from = "(\n" + indent(cp.followedRows(l0)) + "\n) AS " + cp.q(l0.gtable)
 	}
 
 	if u.kind == "repeat" {
@@ -469,8 +478,34 @@ func (cp *compiler) firstRows(l *leaf) string {
 	return name
 }
 
+// followedFlag is the column followedRows adds: the row's entity has the
+// later event within the window.
+const followedFlag = "_followed"
+
+// followedRows is every row of a followed metric's table with the flag
+// telling whether its entity has the later event (followed_by) after the
+// row's moment and at most the window after it. The outer query's filters
+// (time, dimensions, access rules) reach the table's rows through this
+// projection, so only the asked rows are looked up.
+func (cp *compiler) followedRows(l *leaf) string {
+	fb := l.mt.FollowedBy
+	then := func(e string) string { return renderExpr(cp.sub(e), fb.Table, cp.d) }
+	conds := []string{
+		then(fb.Entity) + " = " + l.entity,
+		then(fb.Time) + " > " + l.after,
+		then(fb.Time) + " <= " + cp.d.AddDuration(l.after, fb.Within),
+	}
+	if fb.Filter != "" {
+		conds = append(conds, parenthesize(then(fb.Filter)))
+	}
+	return fmt.Sprintf("SELECT %s.*,\n       EXISTS (\n         SELECT 1 FROM %s\n         WHERE %s\n       ) AS %s\nFROM %s",
+		cp.q(l.gtable), cp.tableRef(fb.Table), strings.Join(conds, "\n           AND "), cp.q(followedFlag), cp.tableRef(l.gtable))
+}
+
 func (cp *compiler) aggSQL(l *leaf) string {
 	switch l.agg {
+	case "followed":
+		return "avg(" + l.expr + ")"
 	case AggCount:
 		if l.expr == "" {
 			return "count(*)"

@@ -33,6 +33,8 @@ type Dialect interface {
 	// entity's first row by time and then primary key, among rows matching
 	// where ("" for all); joins (may be "") are JOIN clauses where reads.
 	FirstRows(from, alias, joins, entity, time string, pk []string, where string) string
+	// AddDuration moves a timestamp expression forward by d.
+	AddDuration(expr string, d time.Duration) string
 }
 
 // DuckDB is the dialect of DuckDB 1.x.
@@ -95,6 +97,10 @@ func (duckDialect) Divide(a, b string) string { return fmt.Sprintf("%s / NULLIF(
 
 func (duckDialect) Contains(expr, param string) string {
 	return fmt.Sprintf("contains(%s, %s)", expr, param)
+}
+
+func (duckDialect) AddDuration(expr string, d time.Duration) string {
+	return fmt.Sprintf("%s + INTERVAL %d SECOND", expr, int64(d/time.Second))
 }
 
 func (d duckDialect) FirstRows(from, alias, joins, entity, time string, pk []string, where string) string {

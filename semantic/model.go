@@ -5,6 +5,7 @@ import (
 	"maps"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -58,6 +59,10 @@ const (
 	TypeSimple  = "simple"
 	TypeDerived = "derived"
 	TypeRepeat  = "repeat"
+	// TypeFollowed is the share of rows (an event: an abandoned cart) whose
+	// entity has a later event of another kind within a time window (a
+	// payment within 24 hours), in any session: a windowed funnel.
+	TypeFollowed = "followed"
 )
 
 // Aggregations of simple metrics.
@@ -184,10 +189,27 @@ type Metric struct {
 	Entity   string
 	Event    string
 	MinCount int
+	// Followed metrics: rows of Table (with Filter) whose Entity has a row of
+	// FollowedBy after After (a column of Table; default Time) and at most
+	// FollowedBy.Within after it.
+	After      string
+	FollowedBy *FollowedBy
 
 	deps    []string // metrics a derived metric refers to, in order of appearance
 	formula *formula
 	lines   map[string]int // line of each field, for error messages
+}
+
+// FollowedBy is the later event of a followed metric: rows of Table
+// matching Filter, of the same entity (Entity), timed by Time.
+type FollowedBy struct {
+	Table  string        `yaml:"table"`
+	Entity string        `yaml:"entity"`
+	Time   string        `yaml:"time"`
+	Filter string        `yaml:"filter"`
+	Within time.Duration `yaml:"-"`
+	// WithinText is the window as written (24h, 30m, 7d).
+	WithinText string `yaml:"within"`
 }
 
 // Alt redefines a metric's aggregation on a finer table, used when a query
@@ -308,6 +330,8 @@ type rawMetric struct {
 	Entity       string         `yaml:"entity"`
 	Event        string         `yaml:"event"`
 	MinCount     int            `yaml:"min_count"`
+	After        string         `yaml:"after"`
+	FollowedBy   *FollowedBy    `yaml:"followed_by"`
 }
 
 var nameRE = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
@@ -400,7 +424,8 @@ func ParseModel(file string, data []byte) (*Model, error) {
 			Unit: rm.Unit, Type: rm.Type, Hidden: rm.Hidden, DefaultRange: rm.DefaultRange, Line: line,
 			Table: rm.Table, Time: strings.TrimSpace(rm.Time), Filter: strings.TrimSpace(rm.Filter),
 			Agg: rm.Agg, Expr: strings.TrimSpace(rm.Expr), At: rm.At, FirstPer: rm.FirstPer,
-			Cumulative: rm.Cumulative, Entity: rm.Entity, Event: rm.Event, MinCount: rm.MinCount, lines: fieldLines(n)}
+			Cumulative: rm.Cumulative, Entity: rm.Entity, Event: rm.Event, MinCount: rm.MinCount,
+			After: strings.TrimSpace(rm.After), FollowedBy: rm.FollowedBy, lines: fieldLines(n)}
 		if mt.Type == "" {
 			mt.Type = TypeSimple
 		}
@@ -599,9 +624,9 @@ func (p *modelParser) checkMetric(m *Model, mt *Metric) {
 			p.errf(line, elem, "a derived metric takes no table or agg: its components have them")
 		}
 		return
-	case TypeSimple, TypeRepeat:
+	case TypeSimple, TypeRepeat, TypeFollowed:
 	default:
-		p.errf(at(mt.lines, "type", line), elem+".type", "unknown type %q (want simple, derived or repeat)", mt.Type)
+		p.errf(at(mt.lines, "type", line), elem+".type", "unknown type %q (want simple, derived, repeat or followed)", mt.Type)
 		return
 	}
 	t := m.tables[mt.Table]
@@ -609,12 +634,16 @@ func (p *modelParser) checkMetric(m *Model, mt *Metric) {
 		p.errf(at(mt.lines, "table", line), elem+".table", "unknown table %q%s", mt.Table, didYouMean(mt.Table, tableNames(m)))
 		return
 	}
-	for _, part := range []struct{ name, expr string }{{"time", mt.Time}, {"filter", mt.Filter}, {"expr", mt.Expr}, {"entity", mt.Entity}, {"event", mt.Event}} {
+	for _, part := range []struct{ name, expr string }{{"time", mt.Time}, {"filter", mt.Filter}, {"expr", mt.Expr}, {"entity", mt.Entity}, {"event", mt.Event}, {"after", mt.After}} {
 		for _, tt := range qualifiedTables(part.expr, m) {
 			if _, ok := m.path(mt.Table, tt); !ok {
 				p.errf(line, elem+"."+part.name, "table %q is not reachable from %q through references", tt, mt.Table)
 			}
 		}
+	}
+	if mt.Type == TypeFollowed {
+		p.checkFollowed(m, mt)
+		return
 	}
 	if mt.Type == TypeRepeat {
 		if mt.Entity == "" || mt.Event == "" {
@@ -656,6 +685,61 @@ func (p *modelParser) checkMetric(m *Model, mt *Metric) {
 			p.errf(at(mt.lines, "at", line), elem+".at."+child+".agg", "unknown aggregation %q", alt.Agg)
 		}
 	}
+}
+
+// checkFollowed checks a windowed funnel: who (entity on both sides), when
+// the window opens (after, default time) and how long it stays open.
+func (p *modelParser) checkFollowed(m *Model, mt *Metric) {
+	elem, line := "metrics."+mt.Name, mt.Line
+	if mt.Entity == "" {
+		p.errf(line, elem+".entity", "a followed metric needs entity (whose later event counts)")
+	}
+	if mt.Time == "" {
+		p.errf(line, elem+".time", "a followed metric needs a time column")
+	}
+	if mt.Agg != "" || mt.Expr != "" || mt.At != nil || mt.FirstPer != "" || mt.Cumulative {
+		p.errf(line, elem, "a followed metric is a share of rows: it takes no agg, expr, at, first_per or cumulative")
+	}
+	if mt.After == "" {
+		mt.After = mt.Time
+	}
+	fb := mt.FollowedBy
+	if fb == nil {
+		p.errf(line, elem+".followed_by", "a followed metric needs followed_by: {table, entity, time, filter, within}")
+		return
+	}
+	fe := elem + ".followed_by"
+	fb.Time, fb.Filter, fb.Entity = strings.TrimSpace(fb.Time), strings.TrimSpace(fb.Filter), strings.TrimSpace(fb.Entity)
+	if fb.Table == mt.Table {
+		p.errf(line, fe+".table", "the later event must be on another table than %q (define a derived table for it)", mt.Table)
+	} else if m.tables[fb.Table] == nil {
+		p.errf(line, fe+".table", "unknown table %q%s", fb.Table, didYouMean(fb.Table, tableNames(m)))
+	}
+	if fb.Entity == "" || fb.Time == "" {
+		p.errf(line, fe, "followed_by needs entity and time")
+	}
+	for _, e := range []string{fb.Entity, fb.Time, fb.Filter} {
+		for _, tt := range qualifiedTables(e, m) {
+			if tt != fb.Table {
+				p.errf(line, fe, "followed_by reads only its own table %q, not %q", fb.Table, tt)
+			}
+		}
+	}
+	d, err := parseWindow(fb.WithinText)
+	if err != nil || d <= 0 {
+		p.errf(line, fe+".within", "want a positive window such as 24h, 30m or 7d, not %q", fb.WithinText)
+	}
+	fb.Within = d
+}
+
+// parseWindow reads a duration as Go writes it (24h, 90m), or whole days (7d).
+func parseWindow(s string) (time.Duration, error) {
+	s = strings.TrimSpace(s)
+	if n, ok := strings.CutSuffix(s, "d"); ok {
+		days, err := strconv.Atoi(n)
+		return time.Duration(days) * 24 * time.Hour, err
+	}
+	return time.ParseDuration(s)
 }
 
 func (p *modelParser) checkCycles(m *Model) {
@@ -731,4 +815,29 @@ func at(lines map[string]int, field string, def int) int {
 		return l
 	}
 	return def
+}
+
+// PopulationOf reports whether metric a counts (or rates) the rows followed
+// metric b starts from: a is on b's table with a filter b's filter implies
+// (abandoned carts for the cart recovery rate), or a ratio whose numerator
+// is such a metric (the abandonment rate). 加购没买的用户24小时内挽回了多少
+// names b's population before b itself.
+func (m *Model) PopulationOf(a, b string) bool {
+	ma, mb := m.metrics[a], m.metrics[b]
+	if ma == nil || mb == nil || mb.Type != TypeFollowed || a == b {
+		return false
+	}
+	if ma.Type == TypeDerived {
+		return len(ma.deps) > 0 && m.PopulationOf(ma.deps[0], b)
+	}
+	if ma.Table != mb.Table || ma.Filter == "" {
+		return false
+	}
+	have := conjuncts(mb.Filter)
+	for _, c := range conjuncts(ma.Filter) {
+		if !slices.Contains(have, c) {
+			return false
+		}
+	}
+	return true
 }

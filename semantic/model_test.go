@@ -75,6 +75,15 @@ func TestParseModelErrors(t *testing.T) {
 		{"duplicate metric", "  count:\n", "  amount:\n", []string{"metrics.amount", "defined twice"}},
 		{"bad name", "  count:\n", "  Count:\n", []string{"metrics.Count", "lower-case"}},
 		{"bad as_of", "name: tiny\n", "name: tiny\nas_of: 2025-13-01\n", []string{"as_of", "not a date"}},
+		{"followed without followed_by", "    agg: count\n", "    type: followed\n    time: sold_at\n    entity: shop_id\n", []string{"metrics.count.followed_by", "needs followed_by"}},
+		{"followed with a bad window", "    agg: count\n", "    type: followed\n    time: sold_at\n    entity: shop_id\n    followed_by: {table: shops, entity: shop_id, time: opened_at, within: 1 day}\n",
+			[]string{"metrics.count.followed_by.within", `not "1 day"`}},
+		{"followed on its own table", "    agg: count\n", "    type: followed\n    time: sold_at\n    entity: shop_id\n    followed_by: {table: sales, entity: shop_id, time: sold_at, within: 24h}\n",
+			[]string{"metrics.count.followed_by.table", "another table"}},
+		{"followed reading another table", "    agg: count\n", "    type: followed\n    time: sold_at\n    entity: shop_id\n    followed_by: {table: shops, entity: shop_id, time: opened_at, filter: sales.x > 1, within: 7d}\n",
+			[]string{"followed_by reads only its own table"}},
+		{"followed with an agg", "    agg: count\n", "    type: followed\n    agg: count\n    time: sold_at\n    entity: shop_id\n    followed_by: {table: shops, entity: shop_id, time: opened_at, within: 7d}\n",
+			[]string{"takes no agg"}},
 		{"cumulative avg", "    agg: sum\n    expr: amount\n", "    agg: avg\n    expr: amount\n    cumulative: true\n", []string{"metrics.amount.cumulative", "only sum, count"}},
 	}
 	for _, tt := range tests {

@@ -16,7 +16,8 @@ type leaf struct {
 	gtable string // the table rows are aggregated from
 	agg    string
 	expr   string // rendered aggregation argument (the event of a repeat metric)
-	entity string // rendered entity of a repeat metric
+	entity string // rendered entity of a repeat or followed metric
+	after  string // rendered moment a followed metric's window opens
 	filter string // rendered metric filter
 	time   string // rendered time column, "" for timeless metrics
 	keys   []key  // rendered group keys (dimensions)
@@ -38,7 +39,7 @@ type key struct{ name, expr string }
 
 type unit struct {
 	name   string
-	kind   string // simple, first, cumulative, repeat
+	kind   string // simple, first, cumulative, repeat, followed
 	leaves []*leaf
 }
 
@@ -176,7 +177,7 @@ func (cp *compiler) bindParts(mt *Metric, g, exprBase, expr string, rules bool) 
 		}
 		parts = append(parts, bindPart{e, base})
 	}
-	own := []bindPart{{expr, exprBase}, {mt.Filter, mt.Table}, {mt.Time, mt.Table}, {mt.Entity, mt.Table}, {mt.Event, mt.Table}}
+	own := []bindPart{{expr, exprBase}, {mt.Filter, mt.Table}, {mt.Time, mt.Table}, {mt.Entity, mt.Table}, {mt.Event, mt.Table}, {mt.After, mt.Table}}
 	parts = append(parts, own...)
 	for _, p := range parts {
 		for _, t := range exprTables(cp.sub(p.expr), p.base) {
@@ -210,7 +211,7 @@ func (cp *compiler) tryBind(mt *Metric, g string) *leaf {
 		return nil
 	}
 	l.tables = tables
-	own := parts[len(parts)-5:]
+	own := parts[len(parts)-6:]
 	render := func(p bindPart) string { return renderExpr(cp.sub(p.expr), p.base, cp.d) }
 	for i, d := range cp.c.dims {
 		l.keys = append(l.keys, key{name: d.Name, expr: render(parts[i])})
@@ -230,7 +231,11 @@ func (cp *compiler) tryBind(mt *Metric, g string) *leaf {
 			l.strict = append(l.strict, exprTables(cp.sub(p.expr), p.base)...)
 		}
 	}
-	l.expr, l.filter, l.time, l.entity = render(own[0]), render(own[1]), render(own[2]), render(own[3])
+	l.expr, l.filter, l.time, l.entity, l.after = render(own[0]), render(own[1]), render(own[2]), render(own[3]), render(own[5])
+	if mt.Type == TypeFollowed {
+		l.agg = "followed"
+		l.expr = fmt.Sprintf("CASE WHEN %s.%s THEN 1.0 ELSE 0.0 END", cp.q(g), cp.q(followedFlag))
+	}
 	if mt.Type == TypeRepeat {
 		l.agg = "repeat"
 		l.expr = render(own[4])
@@ -270,6 +275,8 @@ func (cp *compiler) units(leaves []*leaf) []*unit {
 		switch {
 		case l.agg == "repeat":
 			kind = "repeat"
+		case l.agg == "followed":
+			kind = "followed"
 		case l.mt.FirstPer != "":
 			kind = "first"
 		case l.mt.Cumulative:
