@@ -128,6 +128,9 @@ type Answer struct {
 	Proposal *Proposal `json:"proposal,omitempty"`
 	// TotalRows is the result's row count when Truncated.
 	TotalRows int `json:"total_rows,omitempty"`
+	// List is set when the answer is a list of members (圈人): how many
+	// match, the day, what an export holds.
+	List *ListInfo `json:"list,omitempty"`
 	// Suggestions are follow-up questions that fit the answer.
 	Suggestions []string         `json:"suggestions,omitempty"`
 	Timings     map[string]int64 `json:"timings_ms,omitempty"`
@@ -286,6 +289,10 @@ func (e *Engine) Ask(ctx context.Context, req AskRequest, emit func(Event)) (*An
 	scopeNotes, serr := req.Scope.Check(e.Model, tr.Query, tr.Lang)
 	if serr != nil {
 		return refuse(RefusalOutOfScope, serr.Message)
+	}
+	if tr.Query != nil && tr.Query.List != "" {
+		ans.Notes = append(ans.Notes, scopeNotes...)
+		return e.askList(ctx, tr, asOf, req.Scope, ans, emit, refuse, finish, &turn)
 	}
 
 	t0 = time.Now()

@@ -83,6 +83,7 @@ var constructions = []construction{
 	{"window", constructWindow},             // construct_window.go
 	{"funnel", constructFunnel},             // construct_funnel.go
 	{"definition", constructDefinition},     // construct_definition.go
+	{"audience", constructAudience},         // construct_audience.go
 	{"count", constructCount},               // construct_count.go
 	{"amount", constructAmount},             // construct_amount.go
 	{"how-no-metric", constructHowNoMetric}, // construct_how.go

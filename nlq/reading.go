@@ -99,6 +99,14 @@ func filterText(m *semantic.Model, f semantic.Filter, lang string) string {
 	}
 	op := map[string]string{"eq": "=", "in": "=", "ne": "≠", "not_in": "≠", "gt": ">", "gte": "≥", "lt": "<", "lte": "≤", "between": "∈", "contains": "∋"}[f.Op]
 	sep := msg(lang, "、", ", ")
+	if d := m.Dimension(f.Dimension); d != nil && len(f.Values) == 2 && f.Values[1] == nil && strings.Contains("gt gte lt lte", f.Op) {
+		// 距上次购买天数 ≥ 90 或 从未购买: a comparison keeping rows with no value.
+		none := d.NullLabel.In(lang)
+		if none == "" {
+			none = msg(lang, "无值", "none")
+		}
+		return fmt.Sprintf("%s %s %s%s%s", name, op, vals[0], msg(lang, " 或 ", " or "), none)
+	}
 	if f.Op == "between" && len(vals) == 2 {
 		return fmt.Sprintf("%s %s [%s, %s]", name, op, vals[0], vals[1])
 	}

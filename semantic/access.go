@@ -36,6 +36,8 @@ type Role struct {
 	HiddenDimensions []string
 	// Rows are the row rules, all of which apply.
 	Rows []RowRule
+	// PII: the role may see dimensions marked as personal data.
+	PII  bool
 	Line int
 
 	once         sync.Once
@@ -140,6 +142,9 @@ func SplitAttr(v string) []string {
 	return out
 }
 
+// SeesPII reports whether the role may see personal data (nil sees all).
+func (a *Access) SeesPII() bool { return a == nil || a.Role.Admin || a.Role.PII }
+
 // Restricted reports whether the access has row rules.
 func (a *Access) Restricted() bool { return a != nil && len(a.Rules) > 0 }
 
@@ -230,6 +235,7 @@ type rawRole struct {
 	HiddenMetrics    []string  `yaml:"hidden_metrics"`
 	HiddenDimensions []string  `yaml:"hidden_dimensions"`
 	Rows             yaml.Node `yaml:"rows"`
+	PII              bool      `yaml:"pii"`
 }
 
 // ruleRE reads "dimension op value": op is =, in, != or not in; the value is
@@ -272,7 +278,7 @@ func (p *modelParser) parseRole(m *Model, name string, line int, n *yaml.Node) {
 		p.errf(line, elem, "role names are lower-case identifiers")
 	}
 	r := &Role{Name: name, Label: rr.Label, Admin: rr.Admin, Metrics: rr.Metrics, Dimensions: rr.Dimensions,
-		HiddenMetrics: rr.HiddenMetrics, HiddenDimensions: rr.HiddenDimensions, Line: line}
+		HiddenMetrics: rr.HiddenMetrics, HiddenDimensions: rr.HiddenDimensions, PII: rr.PII, Line: line}
 	for _, list := range []struct {
 		field string
 		names []string

@@ -21,6 +21,8 @@ const (
 	CodeBadLimit         = "bad_limit"
 	CodeBadShare         = "bad_share"
 	CodeDuplicate        = "duplicate"
+	CodeUnknownAudience  = "unknown_audience"
+	CodeBadList          = "bad_list"
 	// Access: what the asker's role may not see, or cannot be resolved.
 	CodeNotPermitted     = "not_permitted"
 	CodeUnknownRole      = "unknown_role"

@@ -59,13 +59,23 @@ func TestCompileGolden(t *testing.T) {
 			name, got := "duckdb.sql", ""
 			q, err := semantic.ParseQuery(query)
 			var plan *semantic.Plan
-			if err == nil {
+			var countSQL string
+			switch {
+			case err == nil && q.List != "":
+				var lp *semantic.ListPlan
+				if lp, err = semantic.CompileList(m, q, opts); err == nil {
+					plan, countSQL = lp.Plan, lp.CountPlan().DisplaySQL()+"\n"
+				}
+			case err == nil:
 				plan, err = semantic.Compile(m, q, opts)
 			}
 			if err != nil {
 				name, got = "error", errorText(err)
 			} else {
 				got = plan.DisplaySQL() + "\n"
+				if countSQL != "" {
+					got += "/* the count */\n" + countSQL
+				}
 			}
 			if *update {
 				ar.Files = []txtar.File{{Name: "query.json", Data: query}}

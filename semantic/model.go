@@ -91,6 +91,7 @@ type Model struct {
 	Dimensions []*Dimension
 	Metrics    []*Metric
 	Funnels    []*Funnel
+	Audiences  []*Audience
 
 	roles   []*Role
 	tables  map[string]*Table
@@ -137,6 +138,9 @@ type Dimension struct {
 	// Type is what the dimension holds: text (the default), number or
 	// boolean; filter values must be of that type.
 	Type string
+	// PII marks personal data (a phone number): shown only to roles with
+	// pii: true (and admins).
+	PII  bool
 	Line int
 
 	home  string         // the table Expr is on
@@ -291,6 +295,7 @@ type rawModel struct {
 	Metrics      yaml.Node `yaml:"metrics"`
 	Access       yaml.Node `yaml:"access"`
 	Funnels      yaml.Node `yaml:"funnels"`
+	Audiences    yaml.Node `yaml:"audiences"`
 }
 
 type rawTable struct {
@@ -309,6 +314,7 @@ type rawDimension struct {
 	Values      []Value   `yaml:"values"`
 	NullLabel   Text      `yaml:"null_label"`
 	Type        string    `yaml:"type"`
+	PII         bool      `yaml:"pii"`
 }
 
 type rawMetric struct {
@@ -403,7 +409,7 @@ func ParseModel(file string, data []byte) (*Model, error) {
 			return
 		}
 		d := &Dimension{Name: name, Label: rd.Label, Synonyms: rd.Synonyms, Description: rd.Description,
-			Expr: strings.TrimSpace(rd.Expr), Values: rd.Values, NullLabel: rd.NullLabel, Type: rd.Type, Line: line, Bindings: map[string]string{},
+			Expr: strings.TrimSpace(rd.Expr), Values: rd.Values, NullLabel: rd.NullLabel, Type: rd.Type, PII: rd.PII, Line: line, Bindings: map[string]string{},
 			lines: fieldLines(n)}
 		if d.Type == "" {
 			d.Type = DimText
@@ -434,6 +440,7 @@ func ParseModel(file string, data []byte) (*Model, error) {
 	})
 	p.check(m)
 	p.parseFunnels(m, &raw.Funnels)
+	p.parseAudiences(m, &raw.Audiences)
 	p.parseAccess(m, &raw.Access)
 	if len(p.errs) > 0 {
 		return nil, p.errs

@@ -388,6 +388,9 @@ func (cp *compiler) filterSQL(expr, op string, values []any) string {
 		return fmt.Sprintf("(%s NOT IN (%s) OR %s IS NULL)", expr, list(), expr)
 	case "gt", "gte", "lt", "lte":
 		sym := map[string]string{"gt": ">", "gte": ">=", "lt": "<", "lte": "<="}[op]
+		if hasNull {
+			return fmt.Sprintf("(%s %s %s OR %s IS NULL)", expr, sym, cp.arg(values[0]), expr)
+		}
 		return fmt.Sprintf("%s %s %s", expr, sym, cp.arg(values[0]))
 	case "between":
 		return fmt.Sprintf("%s BETWEEN %s AND %s", expr, cp.arg(values[0]), cp.arg(values[1]))

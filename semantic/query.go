@@ -19,6 +19,9 @@ type Query struct {
 	Share      []string  `json:"share,omitempty"`
 	Order      []OrderBy `json:"order,omitempty"`
 	Limit      int       `json:"limit,omitempty"`
+	// List names an audience of the model (圈人): the answer is one row per
+	// member with the audience's columns, not metrics (see CompileList).
+	List string `json:"list,omitempty"`
 }
 
 // Time restricts a query to a date range and optionally buckets it.

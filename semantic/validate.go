@@ -30,8 +30,8 @@ type dimFilter struct {
 }
 
 var filterArity = map[string][2]int{
-	"in": {1, 1000}, "not_in": {1, 1000}, "eq": {1, 1}, "ne": {1, 1}, "gt": {1, 1}, "gte": {1, 1},
-	"lt": {1, 1}, "lte": {1, 1}, "between": {2, 2}, "contains": {1, 1},
+	"in": {1, 1000}, "not_in": {1, 1000}, "eq": {1, 1}, "ne": {1, 1}, "gt": {1, 2}, "gte": {1, 2},
+	"lt": {1, 2}, "lte": {1, 2}, "between": {2, 2}, "contains": {1, 1},
 }
 
 // validate resolves every name in q and collects every problem at once.
@@ -150,6 +150,12 @@ func (m *Model) checkFilter(c *checked, errs *ErrorList, path string, f Filter, 
 		} else {
 			errs.add(path+".values", CodeBadFilter, "op %s takes between %d and %d values, got %d", f.Op, arity[0], arity[1], n)
 		}
+		return
+	}
+	if len(f.Values) == 2 && arity == [2]int{1, 2} && (f.Values[0] == nil || f.Values[1] != nil) {
+		// A comparison's second value can only be null: "or no value" (近90天
+		//没有购买 keeps the members who never bought).
+		errs.add(path+".values", CodeBadFilter, "op %s takes one value, and null as a second one to keep rows with no value", f.Op)
 		return
 	}
 	for _, v := range f.Values {

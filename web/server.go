@@ -224,6 +224,8 @@ func (s *Server) Handler() http.Handler {
 	admin.DELETE("/users/:name/tokens/:token", s.handleRevokeToken)
 	admin.GET("/audit", s.handleAudit)
 	api.GET("/ws", s.handleWS)
+	api.GET("/export", s.handleExport)
+	api.POST("/export", s.handleExport)
 	api.POST("/subscriptions", s.handleAddSubscription)
 	api.GET("/subscriptions", s.handleSubscriptions)
 	api.GET("/subscriptions/:id", s.handleSubscription)

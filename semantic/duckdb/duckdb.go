@@ -318,3 +318,50 @@ func (db *DB) Stats(ctx context.Context) (map[string]int64, error) {
 
 // InFlight reports the queries holding a slot, and how many of them are heavy.
 func (db *DB) InFlight() (all, heavy int) { return len(db.slots), len(db.heavy) }
+
+// Stream runs a plan and hands each row to each, as DuckDB produces it, so
+// a long list (an audience export) is written out without being held in
+// memory; the row cap of Run does not apply (the plan's LIMIT bounds it).
+// It takes a heavy slot and the database's timeout.
+func (db *DB) Stream(ctx context.Context, p *semantic.Plan, each func(row []any) error) error {
+	ctx, cancel := context.WithTimeout(ctx, db.opts.Timeout)
+	defer cancel()
+	for _, ch := range []chan struct{}{db.heavy, db.slots} {
+		select {
+		case ch <- struct{}{}:
+			defer func() { <-ch }()
+		case <-ctx.Done():
+			return mapErr(ctx, ctx.Err())
+		}
+	}
+	rows, err := db.sql.QueryContext(ctx, p.SQL, p.Args...)
+	if err != nil {
+		return mapErr(ctx, err)
+	}
+	defer rows.Close()
+	types, err := rows.ColumnTypes()
+	if err != nil {
+		return mapErr(ctx, err)
+	}
+	vals := make([]any, len(types))
+	ptrs := make([]any, len(types))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	for rows.Next() {
+		if err := rows.Scan(ptrs...); err != nil {
+			return mapErr(ctx, err)
+		}
+		out := make([]any, len(vals))
+		for i, v := range vals {
+			out[i] = plain(v, types[i].DatabaseTypeName())
+		}
+		if err := each(out); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return mapErr(ctx, err)
+	}
+	return nil
+}

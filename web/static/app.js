@@ -8,7 +8,8 @@ const I18N = {
     placeholder: "例如：上个月各渠道的销售额", welcomeTitle: "用一句话问你的数据",
     welcomeText: "统一口径的指标，自动出图，附上每个数字背后的 SQL。",
     catalogTitle: "指标目录（统一口径）", search: "搜索指标", showSQL: "查看 SQL", hideSQL: "收起 SQL",
-    csv: "下载 CSV", table: "表格", line: "折线图", bar: "柱状图", grouped_bar: "分组柱状图", number: "数字", funnel: "漏斗", heatmap: "热力表",
+    csv: "下载 CSV", exportCSV: "导出全部（CSV）", exportXLSX: "导出全部（Excel）", listTotal: "共 {n} 位会员", listShown: "下表为前 {n} 位", listCut: "超过导出上限 {n} 行，导出只含前 {n} 位",
+    table: "表格", line: "折线图", bar: "柱状图", grouped_bar: "分组柱状图", number: "数字", funnel: "漏斗", heatmap: "热力表",
     thinking: "正在理解问题…", connected: "已连接", reconnecting: "连接断开，正在重连…", cancel: "取消",
     unit: "单位", dims: "可拆分维度", synonyms: "同义词", lang: "English", canceled: "已取消",
     suggestions: "接着问", translator: "理解方式", rules: "规则", llm: "大模型", memory: "已确认的问法",
@@ -29,7 +30,8 @@ const I18N = {
     placeholder: "e.g. sales by channel last month", welcomeTitle: "Ask your data in one sentence",
     welcomeText: "Metrics with one definition each, charts drawn for you, and the SQL behind every number.",
     catalogTitle: "Metric catalog (unified definitions)", search: "Search metrics", showSQL: "Show SQL", hideSQL: "Hide SQL",
-    csv: "Download CSV", table: "Table", line: "Line", bar: "Bars", grouped_bar: "Grouped bars", number: "Number", funnel: "Funnel", heatmap: "Heat map",
+    csv: "Download CSV", exportCSV: "Export all (CSV)", exportXLSX: "Export all (Excel)", listTotal: "{n} members", listShown: "the table shows the first {n}", listCut: "longer than the export limit of {n} rows: an export holds the first {n}",
+    table: "Table", line: "Line", bar: "Bars", grouped_bar: "Grouped bars", number: "Number", funnel: "Funnel", heatmap: "Heat map",
     thinking: "Reading the question…", connected: "Connected", reconnecting: "Disconnected, reconnecting…", cancel: "Cancel",
     unit: "Unit", dims: "Can be split by", synonyms: "Synonyms", lang: "中文", canceled: "Canceled",
     suggestions: "Follow up", translator: "Read by", rules: "rules", llm: "LLM", memory: "confirmed question",
@@ -161,6 +163,7 @@ function timeText(grain, v, lang = state.lang) {
 
 function cellText(col, v, lang = state.lang) {
   if (col.role === "time") return timeText(col.name, v, lang);
+  if (col.role === "dimension" && col.unit && v !== null) return fmt(v, col.unit, lang);
   if (col.role === "dimension") return dimLabel(col.name, v, lang);
   if (col.type === "number") return fmt(v, col.unit, lang);
   return v === null ? "—" : String(v);
@@ -230,6 +233,7 @@ function handleEvent(ev) {
     case "clarify": view.clarify(ev.data); break;
     case "definition": view.definition(ev.data); break;
     case "insight": view.insight(ev.data); break;
+    case "list": view.listInfo = ev.data; break;
     case "error": view.fail(ev.data); delete state.asks[ev.id]; break;
     case "done": view.done(ev.data); delete state.asks[ev.id]; loadConversations(); break;
   }
@@ -256,6 +260,7 @@ class AnswerView {
   query(data) {
     // The answer speaks the question's language: labels, axes, rows.
     this.lang = data.lang || state.lang;
+    this.q = data.query;
     this.statusLine.textContent = "";
     const chips = el("div", "chips");
     for (const c of data.reading.chips) chips.appendChild(el("span", "chip " + c.kind, c.text));
@@ -291,7 +296,28 @@ class AnswerView {
     subBtn.onclick = () => this.pushForm("subscription");
     const alertBtn = el("button", "alert", t("setAlert"));
     alertBtn.onclick = () => this.pushForm("alert");
-    this.toolbar.append(csv, sqlBtn, subBtn, alertBtn);
+    if (this.listInfo) {
+      // A list of members: the count first, then the first rows; the whole
+      // list is exported by the server (the asker's rows, streamed).
+      const info = this.listInfo, lang = this.lang || state.lang;
+      const fmt = (k, n) => t(k).replaceAll("{n}", Number(n).toLocaleString(lang === "en" ? "en-US" : "zh-CN"));
+      const head = el("div", "list-total", fmt("listTotal", info.total));
+      const sub = [];
+      if (info.shown < info.total) sub.push(fmt("listShown", info.shown));
+      if (info.over_export) sub.push(fmt("listCut", info.max_export));
+      if (sub.length) head.appendChild(el("span", "list-sub", " · " + sub.join(" · ")));
+      this.card.insertBefore(head, this.toolbar);
+      const links = [];
+      for (const [format, key] of [["csv", "exportCSV"], ["xlsx", "exportXLSX"]]) {
+        const a = el("a", "export " + format, t(key));
+        a.href = "/api/v1/export?format=" + format + "&lang=" + lang + "&query=" + encodeURIComponent(JSON.stringify(this.q));
+        a.setAttribute("download", "");
+        links.push(a);
+      }
+      this.toolbar.append(...links, sqlBtn, subBtn);
+    } else {
+      this.toolbar.append(csv, sqlBtn, subBtn, alertBtn);
+    }
     this.card.appendChild(pre);
     renderTable(this.tableEl, this.columns, this.rows, this.lang);
     this.draw(spec.type);

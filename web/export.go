@@ -1,0 +1,266 @@
+package web
+
+import (
+	"bufio"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+	"github.com/xuri/excelize/v2"
+
+	"github.com/wenshu-bi/wenshu/nlq"
+	"github.com/wenshu-bi/wenshu/semantic"
+)
+
+// Audience exports (圈人): GET /api/v1/export?format=csv|xlsx&query=JSON
+// (a link the page can offer) or POST /api/v1/export {"query", "format",
+// "lang"} writes the whole list of a list query — the asker's rows only,
+// without the columns their role may not see — streamed from the database
+// row by row, at most semantic.MaxExportRows rows. When the list is longer,
+// X-Wenshu-Total says how long and X-Wenshu-Truncated is set (the answer on
+// the page says it too).
+
+// streamer runs a plan row by row (semantic/duckdb satisfies it).
+type streamer interface {
+	Stream(ctx context.Context, p *semantic.Plan, each func(row []any) error) error
+}
+
+type exportRequest struct {
+	Query  *semantic.Query `json:"query"`
+	Format string          `json:"format"`
+	Lang   string          `json:"lang"`
+}
+
+func (s *Server) handleExport(c *gin.Context) {
+	var req exportRequest
+	if c.Request.Method == http.MethodPost {
+		if err := s.decode(c, &req); err != nil {
+			s.fail(c, err)
+			return
+		}
+	} else {
+		req.Format, req.Lang = c.Query("format"), c.Query("lang")
+		raw := c.Query("query")
+		if len(raw) > semantic.MaxQueryBytes {
+			s.fail(c, &apiError{Code: "bad_request", Message: "the query parameter is too long"})
+			return
+		}
+		q, err := semantic.ParseQuery([]byte(raw))
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		req.Query = q
+	}
+	if req.Format == "" {
+		req.Format = "csv"
+	}
+	if req.Lang != "en" {
+		req.Lang = "zh"
+	}
+	if req.Format != "csv" && req.Format != "xlsx" {
+		s.fail(c, &apiError{Code: "bad_request", Message: "format must be csv or xlsx, got " + strconv.Quote(req.Format)})
+		return
+	}
+	if req.Query == nil || req.Query.List == "" {
+		s.fail(c, &apiError{Code: "bad_request", Message: `only lists of members can be exported: the query needs "list" (e.g. {"list":"members"})`})
+		return
+	}
+	st, ok := s.engine.Runner.(streamer)
+	if !ok {
+		s.fail(c, &apiError{Code: "internal", Message: "this engine cannot stream an export"})
+		return
+	}
+	p := principal(c)
+	entry := AuditEntry{User: p.Name, Role: p.Role, TokenID: p.TokenID, Via: "export", Question: exportQuestion(req.Query, req.Format)}
+	ctx, cancel := context.WithTimeout(c.Request.Context(), s.opts.AskTimeout)
+	defer cancel()
+	scope, err := s.scope(ctx, p)
+	if err != nil {
+		s.audit(entry, nil, err)
+		s.fail(c, err)
+		return
+	}
+	if _, serr := scope.Check(s.engine.Model, req.Query, req.Lang); serr != nil {
+		s.audit(entry, nil, serr)
+		s.fail(c, serr)
+		return
+	}
+	q := req.Query.Clone()
+	bounded := q.Limit == 0 || q.Limit > semantic.MaxExportRows
+	if bounded {
+		q.Limit = semantic.MaxExportRows
+	}
+	lp, err := semantic.CompileList(s.engine.Model, q, s.engine.CompileOptions(s.engine.AsOf, scope))
+	if err != nil {
+		s.audit(entry, nil, err)
+		s.fail(c, err)
+		return
+	}
+	entry.SQLHash = sqlHash(lp.DisplaySQL())
+	count, err := s.engine.Runner.Run(ctx, lp.CountPlan())
+	if err != nil {
+		s.audit(entry, nil, err)
+		s.fail(c, err)
+		return
+	}
+	var total int64
+	if len(count.Rows) == 1 {
+		if n, ok := count.Rows[0][0].(int64); ok {
+			total = n
+		}
+	}
+	semantic.Localize(lp.Columns, req.Lang)
+	a := s.engine.Model.Audience(q.List)
+	name := fmt.Sprintf("%s-%s.%s", safeName(a.Name), lp.RefDay, req.Format)
+	c.Header("Content-Disposition", `attachment; filename="`+name+`"`)
+	c.Header("X-Wenshu-Total", strconv.FormatInt(total, 10))
+	if bounded && total > int64(q.Limit) {
+		c.Header("X-Wenshu-Truncated", "true")
+	}
+	c.Header("Cache-Control", "no-store")
+	var rows int
+	if req.Format == "csv" {
+		c.Header("Content-Type", "text/csv; charset=utf-8")
+		rows, err = writeCSV(ctx, c.Writer, st, lp)
+	} else {
+		c.Header("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+		rows, err = writeXLSX(ctx, c.Writer, st, lp, s.engine.Model, q, total, req.Lang)
+	}
+	entry.Rows = rows
+	s.audit(entry, nil, err)
+	if err != nil {
+		// Headers are gone; the client sees a cut file. Log why.
+		s.log.Warn("export failed", "err", err, "rows", rows)
+		c.Abort()
+	}
+}
+
+func exportQuestion(q *semantic.Query, format string) string {
+	data, _ := json.Marshal(q)
+	return format + " " + string(data)
+}
+
+// safeName keeps letters, digits, - and _ of a name for a file name.
+func safeName(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if r < 128 && (r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
+			b.WriteRune(r)
+		}
+	}
+	if b.Len() == 0 {
+		return "list"
+	}
+	return b.String()
+}
+
+// writeCSV writes a UTF-8 CSV with a byte-order mark (so Excel reads the
+// Chinese labels), the column labels first.
+func writeCSV(ctx context.Context, w io.Writer, st streamer, lp *semantic.ListPlan) (int, error) {
+	bw := bufio.NewWriterSize(w, 64<<10)
+	bw.WriteString("\ufeff")
+	cw := csv.NewWriter(bw)
+	var head []string
+	for _, col := range lp.Columns {
+		head = append(head, col.Label)
+	}
+	cw.Write(head)
+	n := 0
+	rec := make([]string, len(lp.Columns))
+	err := st.Stream(ctx, lp.Plan, func(row []any) error {
+		for i, v := range row {
+			rec[i] = cellText(v)
+		}
+		n++
+		return cw.Write(rec)
+	})
+	cw.Flush()
+	if err == nil {
+		err = cw.Error()
+	}
+	if ferr := bw.Flush(); err == nil {
+		err = ferr
+	}
+	return n, err
+}
+
+func cellText(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return ""
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64)
+	case string:
+		// A cell that a spreadsheet would run as a formula is written as text.
+		if x != "" && strings.ContainsRune("=+-@\t\r", rune(x[0])) {
+			return "'" + x
+		}
+		return x
+	}
+	return fmt.Sprint(v)
+}
+
+// writeXLSX writes the list as a worksheet through excelize's stream
+// writer (rows beyond its buffer go to a temporary file, not memory), and
+// a second sheet saying what the list is.
+func writeXLSX(ctx context.Context, w io.Writer, st streamer, lp *semantic.ListPlan, m *semantic.Model, q *semantic.Query, total int64, lang string) (int, error) {
+	f := excelize.NewFile()
+	defer f.Close()
+	sheet := "Sheet1"
+	sw, err := f.NewStreamWriter(sheet)
+	if err != nil {
+		return 0, err
+	}
+	head := make([]any, len(lp.Columns))
+	for i, col := range lp.Columns {
+		head[i] = col.Label
+	}
+	if err := sw.SetRow("A1", head); err != nil {
+		return 0, err
+	}
+	n := 0
+	err = st.Stream(ctx, lp.Plan, func(row []any) error {
+		n++
+		cell, err := excelize.CoordinatesToCellName(1, n+1)
+		if err != nil {
+			return err
+		}
+		out := make([]any, len(row))
+		for i, v := range row {
+			if s, ok := v.(string); ok {
+				out[i] = cellText(s)
+			} else {
+				out[i] = v
+			}
+		}
+		return sw.SetRow(cell, out)
+	})
+	if err != nil {
+		return n, err
+	}
+	if err := sw.Flush(); err != nil {
+		return n, err
+	}
+	about := "说明"
+	if lang == "en" {
+		about = "About"
+	}
+	f.NewSheet(about)
+	reading := nlq.ReadList(m, q, lp.RefDay, lang)
+	lines := [][]any{{reading.Text}, {fmt.Sprintf("%d / %d", n, total)}}
+	if total > int64(n) && n == semantic.MaxExportRows {
+		lines = append(lines, []any{fmt.Sprintf("%s %d", map[bool]string{true: "Cut at the export limit of", false: "已按导出上限截断，上限行数"}[lang == "en"], semantic.MaxExportRows)})
+	}
+	for i, l := range lines {
+		f.SetSheetRow(about, fmt.Sprintf("A%d", i+1), &l)
+	}
+	_, err = f.WriteTo(w)
+	return n, err
+}
