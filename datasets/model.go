@@ -13,3 +13,6 @@ var retailYAML []byte
 func RetailModel() (*semantic.Model, error) {
 	return semantic.ParseModel("datasets/retail.yaml", retailYAML)
 }
+
+// RetailYAML returns the embedded demo model's source.
+func RetailYAML() []byte { return append([]byte(nil), retailYAML...) }

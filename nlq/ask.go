@@ -162,6 +162,16 @@ type Engine struct {
 	// Admission refuses plans over the cost budget and marks heavy ones;
 	// nil admits everything.
 	Admission *Admission
+	// MaxExportRows bounds a list's export; 0 means semantic.MaxExportRows.
+	MaxExportRows int
+}
+
+// ExportLimit is the most rows a list's export holds.
+func (e *Engine) ExportLimit() int {
+	if e.MaxExportRows > 0 {
+		return min(e.MaxExportRows, semantic.MaxExportRows)
+	}
+	return semantic.MaxExportRows
 }
 
 // CompileOptions are the options every compile of this engine uses for an

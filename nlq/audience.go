@@ -88,7 +88,7 @@ func (e *Engine) askList(ctx context.Context, tr *Translation, asOf semantic.Dat
 	}
 	semantic.Localize(res.Columns, lang)
 	info := &ListInfo{Audience: a.Name, Total: total, Shown: len(res.Rows), RefDay: lp.RefDay, Hidden: lp.Hidden,
-		OverExport: total > semantic.MaxExportRows, MaxExport: semantic.MaxExportRows}
+		OverExport: total > int64(e.ExportLimit()), MaxExport: e.ExportLimit()}
 	if tr.Query.Limit > 0 && int64(tr.Query.Limit) < total {
 		info.Total = int64(tr.Query.Limit)
 	}

@@ -10,10 +10,12 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/xuri/excelize/v2"
 
+	"github.com/wenshu-bi/wenshu/identity"
 	"github.com/wenshu-bi/wenshu/nlq"
 	"github.com/wenshu-bi/wenshu/semantic"
 )
@@ -72,13 +74,17 @@ func (s *Server) handleExport(c *gin.Context) {
 		s.fail(c, &apiError{Code: "bad_request", Message: `only lists of members can be exported: the query needs "list" (e.g. {"list":"members"})`})
 		return
 	}
+	s.exportList(c, principal(c), req, s.engine.AsOf, "export")
+}
+
+// exportList streams the list of req.Query as p sees it now, as of asOf.
+func (s *Server) exportList(c *gin.Context, p *Principal, req exportRequest, asOf semantic.Date, via string) {
 	st, ok := s.engine.Runner.(streamer)
 	if !ok {
 		s.fail(c, &apiError{Code: "internal", Message: "this engine cannot stream an export"})
 		return
 	}
-	p := principal(c)
-	entry := AuditEntry{User: p.Name, Role: p.Role, TokenID: p.TokenID, Via: "export", Question: exportQuestion(req.Query, req.Format)}
+	entry := AuditEntry{User: p.Name, Role: p.Role, TokenID: p.TokenID, Via: via, Question: exportQuestion(req.Query, req.Format)}
 	ctx, cancel := context.WithTimeout(c.Request.Context(), s.opts.AskTimeout)
 	defer cancel()
 	scope, err := s.scope(ctx, p)
@@ -93,11 +99,12 @@ func (s *Server) handleExport(c *gin.Context) {
 		return
 	}
 	q := req.Query.Clone()
-	bounded := q.Limit == 0 || q.Limit > semantic.MaxExportRows
+	max := s.engine.ExportLimit()
+	bounded := q.Limit == 0 || q.Limit > max
 	if bounded {
-		q.Limit = semantic.MaxExportRows
+		q.Limit = max
 	}
-	lp, err := semantic.CompileList(s.engine.Model, q, s.engine.CompileOptions(s.engine.AsOf, scope))
+	lp, err := semantic.CompileList(s.engine.Model, q, s.engine.CompileOptions(asOf, scope))
 	if err != nil {
 		s.audit(entry, nil, err)
 		s.fail(c, err)
@@ -131,7 +138,7 @@ func (s *Server) handleExport(c *gin.Context) {
 		rows, err = writeCSV(ctx, c.Writer, st, lp)
 	} else {
 		c.Header("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-		rows, err = writeXLSX(ctx, c.Writer, st, lp, s.engine.Model, q, total, req.Lang)
+		rows, err = writeXLSX(ctx, c.Writer, st, lp, s.engine.Model, q, total, bounded && total > int64(max), req.Lang)
 	}
 	entry.Rows = rows
 	s.audit(entry, nil, err)
@@ -210,7 +217,7 @@ func cellText(v any) string {
 // writeXLSX writes the list as a worksheet through excelize's stream
 // writer (rows beyond its buffer go to a temporary file, not memory), and
 // a second sheet saying what the list is.
-func writeXLSX(ctx context.Context, w io.Writer, st streamer, lp *semantic.ListPlan, m *semantic.Model, q *semantic.Query, total int64, lang string) (int, error) {
+func writeXLSX(ctx context.Context, w io.Writer, st streamer, lp *semantic.ListPlan, m *semantic.Model, q *semantic.Query, total int64, cut bool, lang string) (int, error) {
 	f := excelize.NewFile()
 	defer f.Close()
 	sheet := "Sheet1"
@@ -255,12 +262,64 @@ func writeXLSX(ctx context.Context, w io.Writer, st streamer, lp *semantic.ListP
 	f.NewSheet(about)
 	reading := nlq.ReadList(m, q, lp.RefDay, lang)
 	lines := [][]any{{reading.Text}, {fmt.Sprintf("%d / %d", n, total)}}
-	if total > int64(n) && n == semantic.MaxExportRows {
-		lines = append(lines, []any{fmt.Sprintf("%s %d", map[bool]string{true: "Cut at the export limit of", false: "已按导出上限截断，上限行数"}[lang == "en"], semantic.MaxExportRows)})
+	if cut {
+		lines = append(lines, []any{fmt.Sprintf("%s %d", map[bool]string{true: "Cut at the export limit of", false: "已按导出上限截断，上限行数"}[lang == "en"], n)})
 	}
 	for i, l := range lines {
 		f.SetSheetRow(about, fmt.Sprintf("A%d", i+1), &l)
 	}
 	_, err = f.WriteTo(w)
 	return n, err
+}
+
+// A pushed list (an audience subscription) links to its whole list: the
+// token is the credential, as for charts, for ListLinkTTL; the download
+// runs the list again as its owner sees it then (a removed user's link
+// stops working, a narrowed role narrows it).
+
+// ListLinkTTL is how long a pushed list's download link works.
+const ListLinkTTL = 7 * 24 * time.Hour
+
+// ListLink is a stored download link of a pushed list.
+type ListLink struct {
+	Query   *semantic.Query `json:"query"`
+	Owner   string          `json:"owner"` // user id; "" for the open demo
+	Name    string          `json:"name"`
+	AsOf    semantic.Date   `json:"as_of"`
+	Lang    string          `json:"lang"`
+	Expires time.Time       `json:"expires"`
+}
+
+// listLink stores a download link for a pushed list and returns its path
+// without the format suffix, or "" when it cannot be stored.
+func (s *Server) listLink(ctx context.Context, q *semantic.Query, owner, name string, asOf semantic.Date, lang string) string {
+	token := identity.NewID(16)
+	l := ListLink{Query: q, Owner: owner, Name: name, AsOf: asOf, Lang: lang, Expires: s.now().Add(ListLinkTTL)}
+	if err := s.store.PutListLink(ctx, token, l); err != nil {
+		s.log.Warn("list link", "err", err)
+		return ""
+	}
+	return "/lists/" + token
+}
+
+func (s *Server) handleListLink(c *gin.Context) {
+	file := c.Param("file")
+	token, format, _ := strings.Cut(file, ".")
+	l, err := s.store.ListLink(c.Request.Context(), token)
+	if err != nil || len(token) != 32 || (format != "csv" && format != "xlsx") {
+		writeError(c, &apiError{Code: "not_found", Message: "no such list"})
+		return
+	}
+	if s.now().After(l.Expires) {
+		writeError(c, &apiError{Code: "not_found", Message: "this list's link has expired; the next report brings a new one"})
+		return
+	}
+	var p *Principal
+	if l.Owner == "" {
+		p = &Principal{Name: l.Name, Role: semantic.RoleAdmin, Admin: true}
+	} else if p, err = s.userPrincipal(c.Request.Context(), l.Owner); err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.exportList(c, p, exportRequest{Query: l.Query, Format: format, Lang: l.Lang}, l.AsOf, "list-link")
 }

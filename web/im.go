@@ -242,6 +242,10 @@ func (s *Server) answerIM(ctx context.Context, a im.Adapter, ev im.Event) {
 			return
 		}
 		r := s.reportOf(ctx, ans, text, s.fireDate(push.DefaultTimezone), scope)
+		if ans.List != nil {
+			// 导出沉睡会员名单 in a group: the first rows and a link to the whole list.
+			s.linkList(ctx, &r, ans, p.UserID, p.Name, s.fireDate(push.DefaultTimezone))
+		}
 		reply(im.Message{Report: &r})
 	}
 }

@@ -197,6 +197,7 @@ func (s *Server) Handler() http.Handler {
 	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
 	r.GET("/metrics", s.metricsAuth, gin.WrapH(s.metrics.handler()))
 	r.GET("/charts/:file", s.handleChart)
+	r.GET("/lists/:file", s.handleListLink)
 	s.mountIM(r)
 	r.POST("/api/v1/login", s.handleLogin)
 	r.POST("/api/v1/logout", s.handleLogout)

@@ -232,3 +232,37 @@ func (s *Store) Chart(_ context.Context, token string) ([]byte, error) {
 	})
 	return out, err
 }
+
+var bucketListLinks = []byte("list_links") // token → ListLink of a pushed list
+
+// PutListLink keeps a pushed list's download link under an unguessable token.
+func (s *Store) PutListLink(_ context.Context, token string, l ListLink) error {
+	data, err := json.Marshal(l)
+	if err != nil {
+		return err
+	}
+	return s.db.Update(func(tx *bolt.Tx) error {
+		b, err := tx.CreateBucketIfNotExists(bucketListLinks)
+		if err != nil {
+			return err
+		}
+		return b.Put([]byte(token), data)
+	})
+}
+
+// ListLink returns a pushed list's link by token.
+func (s *Store) ListLink(_ context.Context, token string) (ListLink, error) {
+	var l ListLink
+	err := s.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketListLinks)
+		if b == nil {
+			return ErrNotFound
+		}
+		v := b.Get([]byte(token))
+		if v == nil {
+			return ErrNotFound
+		}
+		return json.Unmarshal(v, &l)
+	})
+	return l, err
+}

@@ -101,6 +101,11 @@ func (s *Server) checkSubscription(ctx context.Context, p *Principal, b *subscri
 	if _, serr := scope.Check(s.engine.Model, tr.Query, tr.Lang); serr != nil {
 		return serr
 	}
+	if tr.Query.List != "" {
+		// An audience: the CRM group gets the list (its first rows and a link to all of it).
+		_, err := semantic.CompileList(s.engine.Model, tr.Query, s.engine.CompileOptions(s.engine.AsOf, scope))
+		return err
+	}
 	if _, err := semantic.Compile(s.engine.Model, tr.Query, s.engine.CompileOptions(s.engine.AsOf, scope)); err != nil {
 		return err
 	}
@@ -393,6 +398,10 @@ func (s *Server) reportFor(ctx context.Context, sub push.Subscription) (push.Rep
 		return push.Report{}, errors.New(ans.Answer)
 	}
 	r := s.reportOf(ctx, ans, sub.Question, s.fireDate(sub.Timezone), scope)
+	if ans.List != nil {
+		s.linkList(ctx, &r, ans, sub.Owner, sub.OwnerName, s.fireDate(sub.Timezone))
+		return r, nil
+	}
 	if sub.Insight {
 		r.Narrative += s.explain(ctx, ans.Query, s.fireDate(sub.Timezone), scope, ans.Lang)
 	}
@@ -425,7 +434,7 @@ func (s *Server) reportOf(ctx context.Context, ans *nlq.Answer, question string,
 		r.Reading = ans.Reading.Text
 	}
 	cols, rows := ans.Columns, ans.Rows
-	if q := ans.Query; q != nil && q.Compare == "" && q.Time != nil && q.Time.Range != nil && q.Time.Grain == "" {
+	if q := ans.Query; q != nil && q.List == "" && q.Compare == "" && q.Time != nil && q.Time.Range != nil && q.Time.Grain == "" {
 		// The key numbers come with their change on the previous period.
 		pq := q.Clone()
 		pq.Compare = semantic.ComparePoP
@@ -451,7 +460,14 @@ func (s *Server) reportOf(ctx context.Context, ans *nlq.Answer, question string,
 			case semantic.RoleTime:
 				parts = append(parts, nlq.BucketLabel(c.Name, row[j], ans.Lang))
 			case semantic.RoleDimension:
-				if d := s.engine.Model.Dimension(c.Name); d != nil {
+				switch d := s.engine.Model.Dimension(c.Name); {
+				case d == nil:
+				case ans.List != nil && c.Unit != "":
+					// A member's number (sales in 365 days): labelled, formatted.
+					parts = append(parts, c.Label+" "+nlq.FormatCompact(row[j], c.Unit, ans.Lang))
+				case ans.List != nil && d.Type == semantic.DimNumber:
+					parts = append(parts, c.Label+" "+fmt.Sprint(row[j]))
+				default:
 					parts = append(parts, d.ValueLabel(row[j], ans.Lang))
 				}
 			case semantic.RoleMetric, semantic.RoleShare:
@@ -647,4 +663,21 @@ func msg(lang, zh, en string) string {
 		return en
 	}
 	return zh
+}
+
+// linkList points a pushed list's report at the whole list: download
+// links (Excel as the button, CSV in the text) valid for ListLinkTTL.
+func (s *Server) linkList(ctx context.Context, r *push.Report, ans *nlq.Answer, owner, ownerName string, asOf semantic.Date) {
+	if len(s.opts.PublicOrigins) == 0 || ans.Query == nil {
+		return
+	}
+	path := s.listLink(ctx, ans.Query, owner, ownerName, asOf, ans.Lang)
+	if path == "" {
+		return
+	}
+	base := s.opts.PublicOrigins[0] + path
+	days := int(ListLinkTTL / (24 * time.Hour))
+	r.Link = base + ".xlsx"
+	r.LinkText = msg(ans.Lang, fmt.Sprintf("下载完整名单（Excel，%d天内有效）", days), fmt.Sprintf("Download the whole list (Excel, valid %d days)", days))
+	r.Narrative += msg(ans.Lang, "\nCSV：", "\nCSV: ") + base + ".csv"
 }
