@@ -150,11 +150,11 @@ func sameRows(t *testing.T, what string, got, want [][]string) {
 }
 
 type listAnswer struct {
-	Answer string
-	Query  *semantic.Query
-	Rows   [][]any
-	List   *nlq.ListInfo
-	Notes  []string
+	Answer  string
+	Query   *semantic.Query
+	Rows    [][]any
+	List    *nlq.ListInfo
+	Notes   []string
 	Refusal *struct{ Reason, Message string }
 	Columns []struct{ Name string }
 }
