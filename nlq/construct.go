@@ -78,6 +78,7 @@ var constructions = []construction{
 	{"time-span", constructTimeSpan},        // construct_time.go
 	{"link", constructLink},                 // construct_link.go
 	{"refuse-forecast", constructForecast},  // construct_refusal.go
+	{"refuse-predict", constructPredict},    // construct_refusal.go
 	{"frame", constructFrame},               // construct_link.go
 	{"absorb", constructAbsorb},             // construct_absorb.go
 	{"window", constructWindow},             // construct_window.go

@@ -14,6 +14,8 @@ var (
 	scopeRE = regexp.MustCompile(`(竞品|竞争对手|友商|对手的|\bcompetitors?\b|\brivals?\b|天气|下雨|下雪|气温|温度|雾霾|股价|股票|汇率|新闻|彩票|员工|绩效|工资|薪资|薪水|考勤|招聘|请假|\bweather\b|\brain\b|\bstock price\b|\bemployees?\b|\bsalary\b|\bsalaries\b|\bpayroll\b)`)
 	// Forecasts and the future: the data holds only what happened.
 	futureRE = regexp.MustCompile(`(预测|预估|预计|预期|展望|forecast|predict|projection|明年|下个月|下月|下周|下季度|下个季度|next month|next year|next week|next quarter)`)
+	// Predictions about members: who will churn or buy is not in the data.
+	predictRE = regexp.MustCompile(`((?:谁|哪些|哪位|哪几位|什么人)[^ ]{0,8}?(?:会|将|将会|可能|可能会|容易|快要|即将)(?:流失|沉睡|沉默|复购|回购|购买|下单|回来|升级|降级)|(?:流失|复购|购买)(?:概率|可能性|倾向)|\bwill (?:churn|lapse|buy|purchase|return|come back|upgrade)\b|\blikely to (?:churn|lapse|buy|purchase|return)\b|\bchurn (?:risk|probability|prediction|score)s?\b|\bpropensity\b)`)
 	// Requests that are not about data at all.
 	notBIRE = gate(regexp.MustCompile(`(写一首|写首|写一篇|写篇|写一段|作一首|作诗|写诗|写歌|讲个笑话|讲笑话|说个笑话|翻译一下|翻译成|帮我翻译|订.{0,6}(?:票|酒店|房间|餐厅)|机票|火车票|高铁票|打车|叫车|点外卖|点餐|唱首歌|画一张|画一幅|\bpoem\b|\bpoetry\b|\bjoke\b|\bsong\b|\btranslate\b|\bbook (?:a|me)\b|\bflights?\b|\bhotel\b|\btaxi\b)`))
 	greetRE = regexp.MustCompile(`^\s*(你好|您好|嗨|哈喽|早上好|晚上好|谢谢|多谢|感谢|你是谁|在吗|hi|hello|hey|thanks|thank you|who are you)\b?`)
@@ -67,6 +69,10 @@ var (
 	constructForecast = refusing(futureRE.FindString, func(rd *reading) string { return rd.rest }, "forecast",
 		"抱歉，我只能回答已经发生的数据，不能做「%s」这类预测。可以看看历史趋势，例如：",
 		"Sorry, I can only report what has happened, not %q. You could look at the trend instead:")
+	// constructPredict: who will churn (谁会流失) is a prediction, not a record.
+	constructPredict = refusing(predictRE.FindString, question, "forecast",
+		"抱歉，「%s」是预测，数据里只有已经发生的记录。可以看会员现在所处的阶段，例如：",
+		"Sorry, %q is a prediction; the data holds only what has happened. You could look at members' current stages, for example:")
 )
 
 // constructGreeting: hello and thanks with nothing asked.

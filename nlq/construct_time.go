@@ -2,6 +2,9 @@ package nlq
 
 import (
 	"fmt"
+	"slices"
+
+	"github.com/wenshu-bi/wenshu/semantic"
 )
 
 // Time: the spans of the question (上个月, 2024年Q3, last week) are resolved
@@ -74,8 +77,41 @@ func constructDefaultTime(rd *reading) bool {
 		query.Time = ensureTime(query.Time)
 		query.Time.Grain = AutoGrain(query.Time.Range)
 	}
+	seriesSplit(rd)
 	if query.Compare != "" && (query.Time == nil || query.Time.Range == nil) {
 		query.Compare = ""
 	}
 	return false
+}
+
+// seriesSplit: a metric with a series (retention by months since the first
+// order) is never averaged over its series: 2025年1月新客各月的留存率 and
+// 2025年1月新客的留存趋势 (one cohort "by month") split by the series instead
+// of a grain, and a question that neither names nor splits by the series
+// (2025年各月的留存率) is split by it too, beside its grain.
+func seriesSplit(rd *reading) {
+	q := rd.query
+	if len(q.Metrics) == 0 {
+		return
+	}
+	series := ""
+	for _, name := range q.Metrics {
+		mt := rd.r.model.Metric(name)
+		if mt == nil || mt.Series == "" || series != "" && mt.Series != series {
+			return
+		}
+		series = mt.Series
+	}
+	if hasFilter(q.Filters, series) || slices.Contains(q.Dimensions, series) {
+		return
+	}
+	if q.Time != nil && q.Time.Range != nil && q.Time.Grain != "" && withinMonth(*q.Time.Range) {
+		q.Time.Grain = ""
+	}
+	q.Dimensions = append(q.Dimensions, series)
+}
+
+// withinMonth: the range lies in one calendar month (one cohort).
+func withinMonth(r semantic.DateRange) bool {
+	return r.Start.Year() == r.End.Year() && r.Start.Month() == r.End.Month()
 }

@@ -79,6 +79,15 @@ func Evaluate(ctx context.Context, e *Engine, gold SQLRunner, qs []EvalQuestion)
 			}
 		case len(ans.Rows) == 0:
 			r.Reason = "no rows: " + ans.Answer
+		case ans.List != nil:
+			// A list is right when the whole list (not only the rows shown)
+			// is the gold list, member for member.
+			_, want, _, gerr := gold.Query(ctx, q.SQL)
+			if gerr != nil {
+				return nil, fmt.Errorf("%s: gold SQL: %w", q.ID, gerr)
+			}
+			r.Reason = e.checkList(ctx, ans, want, same)
+			r.OK = r.Reason == ""
 		default:
 			_, want, _, gerr := gold.Query(ctx, q.SQL)
 			if gerr != nil {
@@ -134,4 +143,45 @@ func PrintEval(w io.Writer, results []EvalResult) float64 {
 	}
 	fmt.Fprintf(w, "accuracy: %d/%d = %.1f%%\n", ok, len(results), acc*100)
 	return acc
+}
+
+// checkList compares an answer's whole list with the gold rows.
+func (e *Engine) checkList(ctx context.Context, ans *Answer, want [][]any, same func(a, b string) bool) string {
+	q := ans.Query.Clone()
+	if q.Limit == 0 {
+		q.Limit = e.ExportLimit()
+	}
+	lp, err := semantic.CompileList(e.Model, q, e.CompileOptions(e.asOf(AskRequest{}), nil))
+	if err != nil {
+		return "list: " + err.Error()
+	}
+	res, err := e.Runner.Run(ctx, lp.Plan)
+	if err != nil {
+		return "list: " + err.Error()
+	}
+	if ans.List.Total != int64(len(want)) {
+		return fmt.Sprintf("the answer counts %d members, the gold list has %d", ans.List.Total, len(want))
+	}
+	if len(res.Rows) != len(want) {
+		return fmt.Sprintf("the list has %d rows, the gold list %d", len(res.Rows), len(want))
+	}
+	// Members are matched by their key (the first column of both), then
+	// the gold row's other values within that member's row.
+	byKey := map[string][]any{}
+	for _, r := range res.Rows {
+		byKey[fmt.Sprint(r[0])] = r
+	}
+	for _, g := range want {
+		if len(g) == 0 {
+			continue
+		}
+		row, ok := byKey[fmt.Sprint(g[0])]
+		if !ok {
+			return fmt.Sprintf("list: gold member %v is not in the list", g[0])
+		}
+		if err := resultcmp.Contains([][]any{row}, [][]any{g}, resultcmp.Options{Same: same}); err != nil {
+			return fmt.Sprintf("list: member %v: %v", g[0], err)
+		}
+	}
+	return ""
 }

@@ -35,6 +35,8 @@ type wantQuery struct {
 	Define []string `yaml:"define"`
 	// Funnel names the funnel whose steps the metrics must be.
 	Funnel string `yaml:"funnel"`
+	// List names the audience a list question must ask for.
+	List string `yaml:"list"`
 }
 
 type translateCase struct {
@@ -96,9 +98,9 @@ func filterString(f semantic.Filter) string {
 		}
 		vals = append(vals, fmt.Sprint(v))
 	}
-	sym := "="
-	if f.Op == "ne" || f.Op == "not_in" {
-		sym = "!="
+	sym := map[string]string{"ne": "!=", "not_in": "!=", "gt": ">", "gte": ">=", "lt": "<", "lte": "<="}[f.Op]
+	if sym == "" {
+		sym = "="
 	}
 	return f.Dimension + sym + strings.Join(vals, "|")
 }
@@ -185,6 +187,9 @@ func checkCase(t *testing.T, c translateCase, tr *nlq.Translation) {
 	q := tr.Query
 	if q == nil {
 		t.Fatalf("no query: clarify %+v refusal %+v", tr.Clarify, tr.Refusal)
+	}
+	if w.List != q.List {
+		t.Errorf("list = %q, want %q", q.List, w.List)
 	}
 	if w.Funnel != tr.Funnel {
 		t.Errorf("funnel = %q, want %q", tr.Funnel, w.Funnel)

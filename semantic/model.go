@@ -193,6 +193,9 @@ type Metric struct {
 	Entity   string
 	Event    string
 	MinCount int
+	// Series is the dimension a per-period question about one period splits
+	// by (a cohort's retention "by month" is by months since its first order).
+	Series string
 	// Followed metrics: rows of Table (with Filter) whose Entity has a row of
 	// FollowedBy after After (a column of Table; default Time) and at most
 	// FollowedBy.Within after it.
@@ -338,6 +341,7 @@ type rawMetric struct {
 	MinCount     int            `yaml:"min_count"`
 	After        string         `yaml:"after"`
 	FollowedBy   *FollowedBy    `yaml:"followed_by"`
+	Series       string         `yaml:"series"`
 }
 
 var nameRE = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
@@ -431,7 +435,7 @@ func ParseModel(file string, data []byte) (*Model, error) {
 			Table: rm.Table, Time: strings.TrimSpace(rm.Time), Filter: strings.TrimSpace(rm.Filter),
 			Agg: rm.Agg, Expr: strings.TrimSpace(rm.Expr), At: rm.At, FirstPer: rm.FirstPer,
 			Cumulative: rm.Cumulative, Entity: rm.Entity, Event: rm.Event, MinCount: rm.MinCount,
-			After: strings.TrimSpace(rm.After), FollowedBy: rm.FollowedBy, lines: fieldLines(n)}
+			After: strings.TrimSpace(rm.After), FollowedBy: rm.FollowedBy, Series: rm.Series, lines: fieldLines(n)}
 		if mt.Type == "" {
 			mt.Type = TypeSimple
 		}
@@ -600,6 +604,9 @@ func (p *modelParser) checkMetric(m *Model, mt *Metric) {
 		p.errf(line, elem, "metric names are lower-case identifiers")
 	}
 	p.checkLabel(line, elem, mt.Label)
+	if mt.Series != "" && m.dims[mt.Series] == nil {
+		p.errf(at(mt.lines, "series", line), elem+".series", "unknown dimension %q%s", mt.Series, didYouMean(mt.Series, dimensionNames(m)))
+	}
 	if mt.Unit == "" {
 		p.errf(at(mt.lines, "unit", line), elem+".unit", "a unit is required (%s)", strings.Join(validUnits, ", "))
 	} else if !slices.Contains(validUnits, mt.Unit) {
