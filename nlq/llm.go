@@ -240,7 +240,21 @@ func (l *LLMTranslator) prompt(in translateInput) ([]ChatMessage, []ToolSpec, er
 		HasValues            bool
 		Ranges               []promptRange
 		Examples             []promptExample
+		Audiences            []promptMetric
 	}{AsOf: in.asOf.String(), Lang: in.lang}
+	for _, a := range l.Model.Audiences {
+		def := a.Description.In(in.lang)
+		var by []string
+		for _, name := range []string{a.Recency, a.Spend, a.Frequency} {
+			if d := l.Model.Dimension(name); d != nil && in.scope.DimensionVisible(name) {
+				by = append(by, d.Name+" ("+d.Label.In(in.lang)+")")
+			}
+		}
+		if len(by) > 0 {
+			def += msg(in.lang, " 可按这些数值筛选：", " Number filters: ") + strings.Join(by, ", ")
+		}
+		data.Audiences = append(data.Audiences, promptMetric{a.Name, a.Label.In(in.lang), def, ""})
+	}
 	for _, name := range metrics {
 		mt := l.Model.Metric(name)
 		data.Metrics = append(data.Metrics, promptMetric{mt.Name, mt.Label.In(in.lang), mt.Description.In(in.lang), mt.Unit})
@@ -361,10 +375,81 @@ func (l *LLMTranslator) tools(in translateInput) []ToolSpec {
 		},
 		"required": []string{"message"},
 	}
-	return []ToolSpec{
+	tools := []ToolSpec{
 		{Name: "semantic_query", Description: "Answer the question with a semantic query over the metrics model.", Parameters: query},
 		{Name: "ask_clarification", Description: "Ask the user to clarify, or decline politely when the model cannot answer.", Parameters: clarify},
 	}
+	var audiences []string
+	for _, a := range l.Model.Audiences {
+		audiences = append(audiences, a.Name)
+	}
+	if len(audiences) > 0 {
+		list := map[string]any{
+			"type": "object",
+			"properties": map[string]any{
+				"audience":   enum(audiences),
+				"dimensions": map[string]any{"type": "array", "items": enum(dims)},
+				"time_range": enum(ranges),
+				"filters": map[string]any{"type": "array", "items": map[string]any{
+					"type": "object",
+					"properties": map[string]any{
+						"dimension":       enum(dims),
+						"op":              enum([]string{"in", "not_in", "eq", "ne", "gt", "gte", "lt", "lte"}),
+						"values":          map[string]any{"type": "array", "items": map[string]any{"type": []string{"string", "number"}}},
+						"include_missing": map[string]any{"type": "boolean", "description": "for gt/gte/lt/lte: also keep members with no value (never bought)"},
+					},
+					"required": []string{"dimension", "op", "values"},
+				}},
+				"limit": map[string]any{"type": "integer", "minimum": 1, "maximum": semantic.MaxExportRows},
+			},
+			"required": []string{"audience"},
+		}
+		tools = append(tools, ToolSpec{Name: "member_list", Description: "List or export the members who match (one row per member), as of the end of time_range.", Parameters: list})
+	}
+	return tools
+}
+
+// listArgs is the shape of a member_list call.
+type listArgs struct {
+	Audience   string   `json:"audience"`
+	Dimensions []string `json:"dimensions"`
+	TimeRange  string   `json:"time_range"`
+	Filters    []struct {
+		Dimension      string `json:"dimension"`
+		Op             string `json:"op"`
+		Values         []any  `json:"values"`
+		IncludeMissing bool   `json:"include_missing"`
+	} `json:"filters"`
+	Limit int `json:"limit"`
+}
+
+// toList maps member_list arguments to a list query.
+func (in translateInput) toList(a listArgs) (*semantic.Query, error) {
+	q := &semantic.Query{List: a.Audience, Dimensions: a.Dimensions, Limit: a.Limit}
+	if a.TimeRange != "" && a.TimeRange != rangeAll {
+		r, ok := in.ranges[a.TimeRange]
+		if !ok {
+			return nil, &semantic.Error{Path: "time_range", Code: semantic.CodeBadTimeRange,
+				Message: fmt.Sprintf("time_range %q is not one of the candidates", a.TimeRange)}
+		}
+		q.Time = &semantic.Time{Range: r}
+	}
+	for _, f := range a.Filters {
+		vals := slices.Clone(f.Values)
+		if f.IncludeMissing && len(vals) == 1 {
+			vals = append(vals, nil)
+		}
+		q.Filters = append(q.Filters, semantic.Filter{Dimension: f.Dimension, Op: f.Op, Values: vals})
+	}
+	for i := range q.Filters {
+		// JSON numbers arrive as float64; whole numbers compare as integers.
+		for j, v := range q.Filters[i].Values {
+			if x, ok := v.(float64); ok && x == float64(int64(x)) {
+				q.Filters[i].Values[j] = int64(x)
+			}
+		}
+	}
+	return q, nil
 }
 
 // toolArgs is the shape of a semantic_query call.
@@ -473,6 +558,35 @@ func (l *LLMTranslator) Translate(ctx context.Context, question string, prev *se
 			}
 			return t, nil
 		case "semantic_query":
+		case "member_list":
+			var la listArgs
+			dec := json.NewDecoder(strings.NewReader(call.Arguments))
+			dec.DisallowUnknownFields()
+			var verr error
+			if err := dec.Decode(&la); err != nil {
+				verr = &semantic.Error{Code: semantic.CodeBadJSON, Message: "the arguments are not valid JSON for member_list: " + err.Error()}
+			} else if q, err := in.toList(la); err != nil {
+				verr = err
+			} else if _, err := semantic.CompileList(l.Model, q, semantic.CompileOptions{AsOf: asOf, Access: scope.access()}); err != nil {
+				var list semantic.ErrorList
+				if errors.As(err, &list) && !slices.ContainsFunc(list, func(e *semantic.Error) bool { return e.Code != semantic.CodeNotPermitted }) {
+					t.Query = q // the engine refuses it with the reason
+					return t, nil
+				}
+				verr = err
+			} else {
+				t.Query = q
+				return t, nil
+			}
+			if round == 1 {
+				t.Clarify = &Clarification{Message: msg(in.lang, "没能把问题准确转换成名单查询：", "I could not turn that into a valid list: ") + verr.Error()}
+				return t, nil
+			}
+			feedback, _ := json.Marshal(map[string]any{"valid": false, "errors": errorsOf(verr)})
+			msgs = append(msgs,
+				ChatMessage{Role: "assistant", ToolCalls: []ToolCall{call}},
+				ChatMessage{Role: "tool", ToolCallID: call.ID, Content: string(feedback)})
+			continue
 		default:
 			return nil, fmt.Errorf("%w: unknown tool %q", ErrLLMGarbage, call.Name)
 		}

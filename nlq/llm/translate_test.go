@@ -2,6 +2,7 @@ package llm_test
 
 import (
 	"context"
+	"fmt"
 	"encoding/json"
 	"flag"
 	"os"
@@ -322,5 +323,37 @@ func TestNarrativeNumbersComeFromTheResult(t *testing.T) {
 	ans = ask(t, e3, q)
 	if strings.Contains(ans.Answer, "123,456,789") || ans.Answer != base.Answer {
 		t.Errorf("an invented number got through: %q", ans.Answer)
+	}
+}
+
+// TestLLMMemberList: the LLM path lists members through the member_list
+// tool (one repair round for a name it invented), and the list is the one
+// hand-written SQL gives.
+func TestLLMMemberList(t *testing.T) {
+	s := llmtest.New(
+		llmtest.ToolCall("member_list", `{"audience":"members","filters":[{"dimension":"tier","op":"in","values":["gold"]},{"dimension":"recency_days","op":"gte","values":[180]}]}`),
+		llmtest.ToolCall("member_list", `{"audience":"members","filters":[{"dimension":"tier","op":"in","values":["gold"]},{"dimension":"days_since_last_order","op":"gte","values":[180],"include_missing":true}]}`))
+	defer s.Close()
+	e, _ := engine(t, s)
+	ans := ask(t, e, "帮我把那些半年多没来过的金卡老客拎出来")
+	if ans.Translator != "llm" || ans.List == nil || ans.Query.List != "members" {
+		t.Fatalf("answer %+v", ans)
+	}
+	tools := s.Requests()[0].Tools
+	if len(tools) != 3 || tools[2].Function.Name != "member_list" {
+		t.Errorf("the request does not offer member_list: %+v", tools)
+	}
+	if last := s.Requests()[1].Messages; !strings.Contains(last[len(last)-1].Content, "recency_days") {
+		t.Errorf("the repair round lacks the error: %+v", last[len(last)-1])
+	}
+	_, want, _, err := datasetstest.Open(t).Query(context.Background(), `WITH l AS (SELECT customer_id, max(order_time::DATE) ld FROM orders
+		WHERE status = 'completed' AND customer_id IS NOT NULL AND order_time < DATE '2026-01-01' GROUP BY 1)
+		SELECT count(*) FROM customers c LEFT JOIN l USING (customer_id)
+		WHERE c.tier = 'gold' AND c.registered_at < DATE '2026-01-01' AND (l.ld IS NULL OR DATE '2025-12-31' - l.ld >= 180)`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(ans.List.Total) != fmt.Sprint(want[0][0]) || ans.List.Total == 0 {
+		t.Errorf("list of %d members, hand SQL counts %v", ans.List.Total, want[0][0])
 	}
 }
