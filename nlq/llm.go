@@ -242,7 +242,7 @@ func (l *LLMTranslator) prompt(in translateInput) ([]ChatMessage, []ToolSpec, er
 		Examples             []promptExample
 		Audiences            []promptMetric
 	}{AsOf: in.asOf.String(), Lang: in.lang}
-	for _, a := range l.Model.Audiences {
+	for _, a := range l.audiences(in) {
 		def := a.Description.In(in.lang)
 		var by []string
 		for _, name := range []string{a.Recency, a.Spend, a.Frequency} {
@@ -380,7 +380,7 @@ func (l *LLMTranslator) tools(in translateInput) []ToolSpec {
 		{Name: "ask_clarification", Description: "Ask the user to clarify, or decline politely when the model cannot answer.", Parameters: clarify},
 	}
 	var audiences []string
-	for _, a := range l.Model.Audiences {
+	for _, a := range l.audiences(in) {
 		audiences = append(audiences, a.Name)
 	}
 	if len(audiences) > 0 {
@@ -407,6 +407,18 @@ func (l *LLMTranslator) tools(in translateInput) []ToolSpec {
 		tools = append(tools, ToolSpec{Name: "member_list", Description: "List or export the members who match (one row per member), as of the end of time_range.", Parameters: list})
 	}
 	return tools
+}
+
+// audiences are the model's audiences the asker may list (a region
+// manager's rule cannot be told for members: no list, not even offered).
+func (l *LLMTranslator) audiences(in translateInput) []*semantic.Audience {
+	var out []*semantic.Audience
+	for _, a := range l.Model.Audiences {
+		if _, err := semantic.CompileList(l.Model, &semantic.Query{List: a.Name}, semantic.CompileOptions{Access: in.scope.access()}); err == nil {
+			out = append(out, a)
+		}
+	}
+	return out
 }
 
 // listArgs is the shape of a member_list call.
