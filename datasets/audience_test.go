@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/wenshu-bi/wenshu/datasets"
@@ -187,6 +188,27 @@ func TestLoyaltyEdges(t *testing.T) {
 			t.Errorf("member %d (orders %v days before D) is %q, want %q", mb.id, mb.orders, g, mb.stage)
 		}
 	}
+	// A retailer's own thresholds are one number in the YAML: with 沉睡 from
+	// 60 days, member 2 (last order 89 days before D) is dormant, member 7
+	// (30 days) still active.
+	src := strings.Replace(string(datasets.RetailYAML()), "{value: active, last_within_days: 90}", "{value: active, last_within_days: 60}", 1)
+	m60, err := semantic.ParseModel("retail-60.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lp60, err := semantic.CompileList(m60, q, semantic.CompileOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rows60, _, err := db.Query(ctx, lp60.SQL, lp60.Args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rows60 {
+		if id, stage := r[0].(int64), r[3].(string); id == 2 && stage != "dormant" || id == 7 && stage != "active" {
+			t.Errorf("with 60 days, member %d is %s", id, stage)
+		}
+	}
 	// The same stages counted by the metric, split by lifecycle.
 	count := func(query string) map[string]int64 {
 		t.Helper()
@@ -244,6 +266,29 @@ func TestLoyaltyEdges(t *testing.T) {
 	for _, r := range res.Rows {
 		if fmt.Sprint(r[2]) != "0" || fmt.Sprint(r[3]) != "1" {
 			t.Errorf("October cohort (member 7, no returner) row %v: want retention 0 of 1", r)
+		}
+	}
+}
+
+// TestStateDeclarationErrors: a declared stage or RFM table that cannot be
+// computed is refused with its element named.
+func TestStateDeclarationErrors(t *testing.T) {
+	src := string(datasets.RetailYAML())
+	for _, c := range []struct{ old, new, want string }{
+		{"{value: dormant, last_within_days: 180}", "{value: dormant}", "only the last stage may take everyone left"},
+		{"{value: new, first_within_days: 30}", "{value: new, first_within_days: 30, last_within_days: 3}", "takes one of never"},
+		{"        lost: [low, low, low]\n", "", "all eight segments"},
+		{"      compare: mean", "      compare: mode", `compare is mean or median, not "mode"`},
+		{"        lost: [low, low, low]", "        lost: [low, low, high]", "the same R, F and M as win_back"},
+		{"      of: customers\n      since", "      of: shoppers\n      since", `tables.member_life.stages.of: unknown table "shoppers"`},
+	} {
+		changed := strings.Replace(src, c.old, c.new, 1)
+		if changed == src {
+			t.Fatalf("%q not found", c.old)
+		}
+		_, err := semantic.ParseModel("retail.yaml", []byte(changed))
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%q → %q: error %v, want %q", c.old, c.new, err, c.want)
 		}
 	}
 }

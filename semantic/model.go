@@ -111,6 +111,9 @@ type Table struct {
 	References []Reference
 	Line       int
 	lines      map[string]int
+	// stages and rfm declare an entity-state table whose SQL the parser writes (state.go).
+	stages *Stages
+	rfm    *RFM
 }
 
 // Reference is a foreign key: this table's Column refers to Table's primary
@@ -306,6 +309,8 @@ type rawTable struct {
 	SQL        string    `yaml:"sql"`
 	PrimaryKey yaml.Node `yaml:"primary_key"`
 	References yaml.Node `yaml:"references"`
+	Stages     *Stages   `yaml:"stages"`
+	RFM        yaml.Node `yaml:"rfm"`
 }
 
 type rawDimension struct {
@@ -379,7 +384,26 @@ func ParseModel(file string, data []byte) (*Model, error) {
 			p.errf(line, "tables."+name, "%v", err)
 			return
 		}
-		t := &Table{Name: name, From: rt.From, SQL: rt.SQL, Line: line, lines: fieldLines(n)}
+		t := &Table{Name: name, From: rt.From, SQL: rt.SQL, Line: line, lines: fieldLines(n), stages: rt.Stages}
+		if rt.RFM.Kind == yaml.MappingNode {
+			var r RFM
+			if err := rt.RFM.Decode(&r); err != nil {
+				p.errf(line, "tables."+name+".rfm", "%v", err)
+			}
+			for i := 0; i+1 < len(rt.RFM.Content); i += 2 {
+				if rt.RFM.Content[i].Value == "segments" {
+					for _, k := range rt.RFM.Content[i+1].Content {
+						if k.Kind == yaml.ScalarNode && len(r.order) < len(r.Segments) && r.Segments[k.Value] != [3]string{} && !slices.Contains(r.order, k.Value) {
+							r.order = append(r.order, k.Value)
+						}
+					}
+				}
+			}
+			t.rfm = &r
+		}
+		if (t.stages != nil || t.rfm != nil) && (t.SQL != "" || t.From != "" || t.stages != nil && t.rfm != nil) {
+			p.errf(line, "tables."+name, "a table is one of from, sql, stages or rfm")
+		}
 		t.PrimaryKey = p.stringList(&rt.PrimaryKey, "tables."+name+".primary_key")
 		p.each(&rt.References, "tables."+name+".references", func(col string, _ int, v *yaml.Node) {
 			if v.Kind == yaml.SequenceNode {
@@ -406,6 +430,7 @@ func ParseModel(file string, data []byte) (*Model, error) {
 		m.Tables = append(m.Tables, t)
 		m.tables[name] = t
 	})
+	p.buildStates(m)
 	p.each(&raw.Dimensions, "dimensions", func(name string, line int, n *yaml.Node) {
 		var rd rawDimension
 		if err := n.Decode(&rd); err != nil {
