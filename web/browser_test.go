@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -434,4 +435,32 @@ func TestRetentionTriangleInBrowser(t *testing.T) {
 		t.Fatalf("no heat-map table: %v", err)
 	}
 	saveScreenshot(t, step, "retention-triangle.png")
+}
+
+// TestAudienceInBrowser: a list question shows the count first, the first
+// rows with labels, and export links that download the whole list.
+func TestAudienceInBrowser(t *testing.T) {
+	ts := newTestServer(t, "", 0, webOptions())
+	step := openBrowser(t, ts.URL+"/?lang=zh&q="+"列出近90天没有购买的黄金会员", 1300, 900)
+	if _, err := chromedp.Run(step, chromedp.Poll[bool](`document.querySelector(".list-total") !== null && document.querySelector(".list-total").textContent.includes("位会员")
+		&& document.querySelectorAll(".msg.bot table.result tbody tr").length === 20 && document.querySelector(".msg.bot table.result").textContent.includes("黄金会员")
+		&& document.querySelector("a.export.xlsx") !== null`,
+		chromedp.WithPollingTimeout(60*time.Second))); err != nil {
+		t.Fatalf("no list shown: %v", err)
+	}
+	got, err := chromedp.Run(step, chromedp.Evaluate[string](`(async () => {
+		const r = await fetch(document.querySelector("a.export.csv").href);
+		const text = await r.text();
+		return r.status + " " + r.headers.get("X-Wenshu-Total") + " " + text.split("\n").length + " " + text.slice(0, 4);
+	})()`, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var status, total, lines int
+	var head string
+	fmt.Sscanf(got, "%d %d %d %s", &status, &total, &lines, &head)
+	if status != 200 || total <= 20 || lines != total+2 || head != "会员ID" {
+		t.Errorf("the CSV link: %q (want 200, the list's length, a header and a row per member)", got)
+	}
+	saveScreenshot(t, step, "audience.png")
 }
