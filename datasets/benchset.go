@@ -120,6 +120,30 @@ var BenchQueries = []BenchQuery{
 			WHERE f.c + to_months(CAST(k.k AS INTEGER)) <= DATE '2025-12-01' GROUP BY 1, 2`,
 	},
 	{
+		Name:  "cart_recovery_by_channel",
+		Query: `{"metrics":["cart_recovery_rate"],"dimensions":["channel"],"time":{"range":{"start":"2025-11-01","end":"2025-11-30"}}}`,
+		SQL: `WITH s AS (SELECT session_id, any_value(channel) ch, any_value(customer_id) cid, min(event_time) FILTER (WHERE event_type = 'visit') vt,
+			  max(event_time) lt, bool_or(event_type = 'add_to_cart') cart, bool_or(event_type = 'pay') paid FROM events GROUP BY 1),
+			a AS (SELECT * FROM s WHERE cart AND NOT paid AND cid IS NOT NULL AND vt >= '2025-11-01' AND vt < '2025-12-01')
+			SELECT ch, avg(CASE WHEN EXISTS (SELECT 1 FROM events e WHERE e.customer_id = a.cid AND e.event_type = 'pay'
+			  AND e.event_time > a.lt AND e.event_time <= a.lt + INTERVAL 24 HOUR) THEN 1.0 ELSE 0.0 END) FROM a GROUP BY 1`,
+	},
+	{
+		// The first 10,000 members by sales in the 365 days to D: an audience export's rows.
+		Name:  "audience_top_10000",
+		Query: `{"metrics":[],"list":"members","limit":10000}`,
+		SQL: `WITH o AS (SELECT customer_id, order_time::DATE dd, paid_amount FROM orders
+			  WHERE status = 'completed' AND customer_id IS NOT NULL AND order_time < DATE '2026-01-01'),
+			l AS (SELECT customer_id, min(dd) fd, max(dd) ld, count(*) FILTER (WHERE dd >= DATE '2025-12-31' - 364) n,
+			  sum(paid_amount) FILTER (WHERE dd >= DATE '2025-12-31' - 364) s FROM o GROUP BY 1)
+			SELECT c.customer_id, c.tier, c.city,
+			  CASE WHEN l.customer_id IS NULL THEN 'never' WHEN DATE '2025-12-31' - l.fd <= 29 THEN 'new'
+			       WHEN DATE '2025-12-31' - l.ld <= 89 THEN 'active' WHEN DATE '2025-12-31' - l.ld <= 179 THEN 'dormant' ELSE 'churned' END,
+			  CAST(l.ld AS VARCHAR), coalesce(l.n, 0), coalesce(l.s, 0) s
+			FROM customers c LEFT JOIN l USING (customer_id) WHERE c.registered_at < DATE '2026-01-01'
+			ORDER BY s DESC, c.customer_id LIMIT 10000`,
+	},
+	{
 		Name:  "units_by_brand_top10",
 		Query: `{"metrics":["units"],"dimensions":["brand"],"time":{"range":{"start":"2025-01-01","end":"2025-12-31"}},"order":[{"by":"units","desc":true}],"limit":10}`,
 		SQL: `SELECT p.brand, sum(i.quantity) u FROM order_items i JOIN orders o USING (order_id) JOIN products p USING (product_id)

@@ -182,7 +182,7 @@ func runCase(t *testing.T, m *semantic.Model, db *duckdb.DB, query, gold string,
 	if err != nil {
 		t.Fatal(err)
 	}
-	plan, err := semantic.Compile(m, q, semantic.CompileOptions{Materialized: materialized})
+	plan, err := semantic.CompileAny(m, q, semantic.CompileOptions{Materialized: materialized})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -314,3 +314,16 @@ func (lp *ListPlan) CountPlan() *Plan {
 	return &Plan{Query: lp.Query, SQL: lp.CountSQL, Args: lp.Args, dialect: lp.dialect,
 		Columns: []Column{{Name: "members", Label: "人数", Type: "number", Role: RoleMetric, Unit: UnitCount, Title: Text{Zh: "人数", En: "Members"}}}}
 }
+
+// CompileAny compiles a list query (List set) with CompileList and any
+// other with Compile, returning the plan of its rows.
+func CompileAny(m *Model, q *Query, opts CompileOptions) (*Plan, error) {
+	if q.List != "" {
+		lp, err := CompileList(m, q, opts)
+		if err != nil {
+			return nil, err
+		}
+		return lp.Plan, nil
+	}
+	return Compile(m, q, opts)
+}

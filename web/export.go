@@ -135,10 +135,10 @@ func (s *Server) exportList(c *gin.Context, p *Principal, req exportRequest, asO
 	var rows int
 	if req.Format == "csv" {
 		c.Header("Content-Type", "text/csv; charset=utf-8")
-		rows, err = writeCSV(ctx, c.Writer, st, lp)
+		rows, err = WriteCSV(ctx, c.Writer, st, lp)
 	} else {
 		c.Header("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-		rows, err = writeXLSX(ctx, c.Writer, st, lp, s.engine.Model, q, total, bounded && total > int64(max), req.Lang)
+		rows, err = WriteXLSX(ctx, c.Writer, st, lp, s.engine.Model, q, total, bounded && total > int64(max), req.Lang)
 	}
 	entry.Rows = rows
 	s.audit(entry, nil, err)
@@ -168,9 +168,12 @@ func safeName(s string) string {
 	return b.String()
 }
 
-// writeCSV writes a UTF-8 CSV with a byte-order mark (so Excel reads the
+// Streamer runs a plan row by row (semantic/duckdb satisfies it).
+type Streamer = streamer
+
+// WriteCSV writes a UTF-8 CSV with a byte-order mark (so Excel reads the
 // Chinese labels), the column labels first.
-func writeCSV(ctx context.Context, w io.Writer, st streamer, lp *semantic.ListPlan) (int, error) {
+func WriteCSV(ctx context.Context, w io.Writer, st streamer, lp *semantic.ListPlan) (int, error) {
 	bw := bufio.NewWriterSize(w, 64<<10)
 	bw.WriteString("\ufeff")
 	cw := csv.NewWriter(bw)
@@ -214,10 +217,10 @@ func cellText(v any) string {
 	return fmt.Sprint(v)
 }
 
-// writeXLSX writes the list as a worksheet through excelize's stream
+// WriteXLSX writes the list as a worksheet through excelize's stream
 // writer (rows beyond its buffer go to a temporary file, not memory), and
 // a second sheet saying what the list is.
-func writeXLSX(ctx context.Context, w io.Writer, st streamer, lp *semantic.ListPlan, m *semantic.Model, q *semantic.Query, total int64, cut bool, lang string) (int, error) {
+func WriteXLSX(ctx context.Context, w io.Writer, st streamer, lp *semantic.ListPlan, m *semantic.Model, q *semantic.Query, total int64, cut bool, lang string) (int, error) {
 	f := excelize.NewFile()
 	defer f.Close()
 	sheet := "Sheet1"

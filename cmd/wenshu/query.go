@@ -46,14 +46,8 @@ func runQuery(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	var plan *semantic.Plan
-	if q.List != "" {
-		lp, err := semantic.CompileList(m, q, semantic.CompileOptions{AsOf: asOf})
-		if err != nil {
-			return printValidation(stdout, err)
-		}
-		plan = lp.Plan
-	} else if plan, err = semantic.Compile(m, q, semantic.CompileOptions{AsOf: asOf}); err != nil {
+	plan, err := semantic.CompileAny(m, q, semantic.CompileOptions{AsOf: asOf})
+	if err != nil {
 		return printValidation(stdout, err)
 	}
 	if cfg.DB == defaultDB && cfg.Model == "" {
