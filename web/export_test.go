@@ -213,6 +213,11 @@ func TestAudienceAnswerAndExports(t *testing.T) {
 	}
 	sameRows(t, "xlsx", xrows[1:], want)
 
+	// The catalog offers the audience with its columns.
+	_, cat := doJSON(t, "GET", ts.URL+"/api/v1/model", "", "Authorization", "Bearer "+root)
+	if !strings.Contains(fmt_(cat["audiences"]), `"columns":["member_id","tier","city","lifecycle","last_order_day","orders_365d","sales_365d"]`) {
+		t.Errorf("catalog audiences %v", cat["audiences"])
+	}
 	// Not signed in, not a list, a bad format: refused.
 	if res, _ := download(t, exportURL(ts, "csv", a.Query), ""); res.StatusCode != 401 {
 		t.Errorf("export without signing in: %d", res.StatusCode)

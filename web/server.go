@@ -637,8 +637,21 @@ func catalog(e *nlq.Engine, translators string, scope *nlq.Scope) gin.H {
 		}
 		dims = append(dims, dd)
 	}
+	// Audiences the caller's role can list (圈人), with their columns.
+	audiences := []gin.H{}
+	for _, a := range m.Audiences {
+		lp, err := semantic.CompileList(m, &semantic.Query{List: a.Name}, semantic.CompileOptions{Access: scope.Access})
+		if err != nil {
+			continue
+		}
+		var cols []string
+		for _, c := range lp.Columns {
+			cols = append(cols, c.Name)
+		}
+		audiences = append(audiences, gin.H{"name": a.Name, "label": a.Label, "synonyms": a.Synonyms, "definition": a.Description, "columns": cols})
+	}
 	return gin.H{"name": m.Name, "label": m.Label, "as_of": e.AsOf, "metrics": metrics, "dimensions": dims,
-		"translators": translators}
+		"audiences": audiences, "translators": translators}
 }
 
 func (s *Server) handleModel(c *gin.Context) {
