@@ -33,8 +33,8 @@ type Stages struct {
 	Since  string `yaml:"since"`
 	Events Events `yaml:"events"`
 	// WindowDays is the trailing window of window_events and window_amount.
-	WindowDays int    `yaml:"window_days"`
-	Column     string `yaml:"column"`
+	WindowDays int         `yaml:"window_days"`
+	Column     string      `yaml:"column"`
 	Rules      []StageRule `yaml:"rules"`
 }
 
@@ -124,20 +124,32 @@ func (p *modelParser) entityKey(m *Model, elem string, line int, of string) stri
 	return t.PrimaryKey[0]
 }
 
-func (p *modelParser) stagesSQL(m *Model, t *Table, s *Stages) string {
-	elem, line := "tables."+t.Name+".stages", t.Line
-	key := p.entityKey(m, elem, line, s.Of)
-	if !p.checkEvents(m, elem, line, s.Events, false) || key == "" {
-		return ""
+// stateHeader checks what stage and RFM tables share — the entity, its
+// events, the key, the column, the window (365 days when not given) — and
+// returns the element path and the entity's key ("" when they cannot be used).
+func (p *modelParser) stateHeader(m *Model, t *Table, kind, of string, ev Events, needAmount bool, column, example string, window *int) (string, string) {
+	elem, line := "tables."+t.Name+"."+kind, t.Line
+	key := p.entityKey(m, elem, line, of)
+	if !p.checkEvents(m, elem, line, ev, needAmount) || key == "" {
+		return elem, ""
 	}
 	if len(t.PrimaryKey) != 1 || t.PrimaryKey[0] != key {
-		p.errf(line, "tables."+t.Name+".primary_key", "a stages table is keyed by its entity's key %q", key)
+		p.errf(line, "tables."+t.Name+".primary_key", "a %s table is keyed by its entity's key %q", kind, key)
 	}
-	if s.Column == "" {
-		p.errf(line, elem+".column", "name the stage column (e.g. lifecycle)")
+	if column == "" {
+		p.errf(line, elem+".column", "name the column (e.g. %s)", example)
 	}
-	if s.WindowDays <= 0 {
-		s.WindowDays = 365
+	if *window <= 0 {
+		*window = 365
+	}
+	return elem, key
+}
+
+func (p *modelParser) stagesSQL(m *Model, t *Table, s *Stages) string {
+	line := t.Line
+	elem, key := p.stateHeader(m, t, "stages", s.Of, s.Events, false, s.Column, "lifecycle", &s.WindowDays)
+	if key == "" {
+		return ""
 	}
 	if len(s.Rules) == 0 {
 		p.errf(line, elem+".rules", "a stages table needs rules, the catch-all last")
@@ -213,19 +225,10 @@ LEFT JOIN h ON h.k = x.%s%s`,
 }
 
 func (p *modelParser) rfmSQL(m *Model, t *Table, r *RFM) string {
-	elem, line := "tables."+t.Name+".rfm", t.Line
-	key := p.entityKey(m, elem, line, r.Of)
-	if !p.checkEvents(m, elem, line, r.Events, true) || key == "" {
+	line := t.Line
+	elem, key := p.stateHeader(m, t, "rfm", r.Of, r.Events, true, r.Column, "rfm_segment", &r.WindowDays)
+	if key == "" {
 		return ""
-	}
-	if len(t.PrimaryKey) != 1 || t.PrimaryKey[0] != key {
-		p.errf(line, "tables."+t.Name+".primary_key", "an RFM table is keyed by its entity's key %q", key)
-	}
-	if r.Column == "" {
-		p.errf(line, elem+".column", "name the segment column (e.g. rfm_segment)")
-	}
-	if r.WindowDays <= 0 {
-		r.WindowDays = 365
 	}
 	agg := map[string]string{"": "avg", "mean": "avg", "median": "median"}[r.Compare]
 	if agg == "" {
