@@ -20,6 +20,8 @@ const usage = `wenshu — ChatBI over a metrics semantic layer
 Usage:
   wenshu serve [--addr :8080] [--db FILE] [--model FILE] [--meta FILE] [--as-of DATE]
   wenshu gen   [--scale 1] [--seed 42] [--out data/retail.duckdb]
+  wenshu import --db FILE [--table NAME] [--append|--replace] SOURCE...
+  wenshu init  --db FILE [--out model.yaml]
   wenshu query [--db FILE] [--model FILE] [--as-of DATE] 'QUERY JSON'
   wenshu bench [--scale 1] [--db FILE] [--runs 7]
   wenshu ask   [--db FILE] [--as-of DATE] [--json] QUESTION...
@@ -53,14 +55,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return flag.ErrHelp
 	}
 	cmds := map[string]func(context.Context, []string, io.Writer, io.Writer) error{
-		"gen":   runGen,
-		"query": runQuery,
-		"bench": runBench,
-		"ask":   runAsk,
-		"serve": runServe,
-		"eval":  runEval,
-		"user":  runUser,
-		"push":  runPush,
+		"gen":    runGen,
+		"import": runImport,
+		"query":  runQuery,
+		"bench":  runBench,
+		"ask":    runAsk,
+		"serve":  runServe,
+		"eval":   runEval,
+		"user":   runUser,
+		"push":   runPush,
 	}
 	cmd, ok := cmds[args[0]]
 	if !ok {
