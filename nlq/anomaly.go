@@ -209,8 +209,8 @@ func anomalyText(m *semantic.Model, q *semantic.Query, as []Anomaly, lang string
 			word = msg(lang, "明显偏低", "unusually low")
 		}
 		parts = append(parts, msg(lang,
-			fmt.Sprintf("%s %s%s（按前后规律约 %s）", a.Label, FormatCompact(a.Value, mt.Unit, lang), word, FormatCompact(a.Expected, mt.Unit, lang)),
-			fmt.Sprintf("%s at %s is %s (about %s expected)", a.Label, FormatCompact(a.Value, mt.Unit, lang), word, FormatCompact(a.Expected, mt.Unit, lang))))
+			fmt.Sprintf("%s %s%s（按前后规律约 %s）", a.Label, FormatCompact(a.Value, MetricUnit(m, mt), lang), word, FormatCompact(a.Expected, MetricUnit(m, mt), lang)),
+			fmt.Sprintf("%s at %s is %s (about %s expected)", a.Label, FormatCompact(a.Value, MetricUnit(m, mt), lang), word, FormatCompact(a.Expected, MetricUnit(m, mt), lang))))
 	}
 	more := ""
 	if len(as) > len(shown) {

@@ -3,6 +3,7 @@ package nlq
 import (
 	"fmt"
 	"math"
+	"strings"
 
 	"github.com/wenshu-bi/wenshu/semantic"
 )
@@ -12,12 +13,53 @@ import (
 // currency (-¥407,266); never -0.0%; periods as 2025年6月 / Jun 2025.
 // Tables and CSV keep full precision (FormatValue).
 
+// Units of money carry their currency: "currency:GBP" (UnitOf, MetricUnit);
+// plain "currency" is yuan.
+
+// UnitOf is the unit a column's values are written in.
+func UnitOf(c semantic.Column) string {
+	if c.Unit == semantic.UnitCurrency && c.Currency != "" {
+		return c.Unit + ":" + c.Currency
+	}
+	return c.Unit
+}
+
+// MetricUnit is the unit a metric's values are written in.
+func MetricUnit(m *semantic.Model, mt *semantic.Metric) string {
+	if mt.Unit == semantic.UnitCurrency {
+		return mt.Unit + ":" + m.CurrencyOf(mt)
+	}
+	return mt.Unit
+}
+
+// currencySymbols are the signs written before amounts; other currencies
+// are written with their code (CHF 12.50).
+var currencySymbols = map[string]string{"CNY": "¥", "RMB": "¥", "USD": "$", "GBP": "£", "EUR": "€", "JPY": "JP¥", "HKD": "HK$", "TWD": "NT$",
+	"KRW": "₩", "SGD": "S$", "AUD": "A$", "CAD": "C$", "INR": "₹"}
+
+// splitUnit returns the unit and, for money, the sign of its currency.
+func splitUnit(unit string) (string, string) {
+	base, code, ok := strings.Cut(unit, ":")
+	if base != semantic.UnitCurrency {
+		return base, ""
+	}
+	if !ok || code == "" {
+		return base, "¥"
+	}
+	if s, ok := currencySymbols[code]; ok {
+		return base, s
+	}
+	return base, code + " "
+}
+
 // FormatCompact writes a value of a unit for a sentence.
 func FormatCompact(v any, unit, lang string) string {
+	unit, cur := splitUnit(unit)
 	f, ok := toFloat(v)
 	if !ok || math.IsNaN(f) || math.IsInf(f, 0) {
 		return FormatValue(v, unit, lang)
 	}
+	_ = cur
 	if unit == semantic.UnitPercent {
 		return percentText(f)
 	}
@@ -31,10 +73,6 @@ func FormatCompact(v any, unit, lang string) string {
 		decimals = 2
 	case unit == semantic.UnitNumber && f != math.Trunc(f):
 		decimals = 2
-	}
-	cur := ""
-	if unit == semantic.UnitCurrency {
-		cur = "¥"
 	}
 	return sign + cur + compactNumber(f, decimals, lang)
 }

@@ -389,7 +389,7 @@ func (ins *Insight) Text(m *semantic.Model, lang string) string {
 	if mt == nil {
 		return ""
 	}
-	unit := mt.Unit
+	unit := MetricUnit(m, mt)
 	fmtV := func(v float64) string { return FormatCompact(v, unit, lang) }
 	fmtC := func(v float64) string {
 		if unit == semantic.UnitPercent {

@@ -40,7 +40,7 @@ func TemplateNarrative(m *semantic.Model, q *semantic.Query, res *semantic.Resul
 	}
 	mc := metricCols[0]
 	label := cols[mc].Title.In(lang)
-	fv := func(row []any, i int) string { return FormatCompact(row[i], cols[i].Unit, lang) }
+	fv := func(row []any, i int) string { return FormatCompact(row[i], UnitOf(cols[i]), lang) }
 	groupName := func(row []any) string {
 		var parts []string
 		for _, i := range timeCols {
@@ -200,7 +200,7 @@ func changeText(cols []semantic.Column, row []any, metric, compare, lang string)
 		}
 		switch c.Role {
 		case semantic.RolePrevious:
-			prev, unit = row[i], c.Unit
+			prev, unit = row[i], UnitOf(c)
 		case semantic.RoleChange:
 			change = row[i]
 		case semantic.RoleDifference:

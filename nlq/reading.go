@@ -94,7 +94,7 @@ func filterText(m *semantic.Model, f semantic.Filter, lang string) string {
 	} else if mt := m.Metric(f.Metric); mt != nil {
 		name = mt.Label.In(lang)
 		for _, v := range f.Values {
-			vals = append(vals, FormatValue(v, mt.Unit, lang))
+			vals = append(vals, FormatValue(v, MetricUnit(m, mt), lang))
 		}
 	}
 	op := map[string]string{"eq": "=", "in": "=", "ne": "≠", "not_in": "≠", "gt": ">", "gte": "≥", "lt": "<", "lte": "≤", "between": "∈", "contains": "∋"}[f.Op]
@@ -143,9 +143,13 @@ func FormatValue(v any, unit, lang string) string {
 		}
 		return fmt.Sprint(v)
 	}
+	unit, cur := splitUnit(unit)
 	switch unit {
 	case semantic.UnitCurrency:
-		return "¥" + thousands(f, 2)
+		if f < 0 {
+			return "-" + cur + thousands(-f, 2)
+		}
+		return cur + thousands(f, 2)
 	case semantic.UnitPercent:
 		return fmt.Sprintf("%.1f%%", f*100)
 	case semantic.UnitCount:

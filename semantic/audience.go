@@ -267,7 +267,11 @@ func CompileList(m *Model, q *Query, opts CompileOptions) (*ListPlan, error) {
 			typ = "number"
 		}
 		unit := map[string]string{a.Spend: UnitCurrency, a.Frequency: UnitCount, a.Recency: UnitCount}[d.Name]
-		columns = append(columns, Column{Name: d.Name, Label: d.Label.Zh, Type: typ, Role: RoleDimension, Unit: unit, Title: d.Label})
+		cur := ""
+		if unit == UnitCurrency {
+			cur = m.CurrencyOf(nil)
+		}
+		columns = append(columns, Column{Name: d.Name, Label: d.Label.Zh, Type: typ, Role: RoleDimension, Unit: unit, Currency: cur, Title: d.Label})
 	}
 	for _, f := range c.dimFilters {
 		e, ts := render(f.dim)

@@ -55,7 +55,9 @@ type Column struct {
 	Unit string `json:"unit,omitempty"`
 	// Metric is the metric a previous/change/share column belongs to.
 	Metric string `json:"metric,omitempty"`
-	Title  Text   `json:"-"`
+	// Currency is the ISO code of a currency column (GBP, CNY).
+	Currency string `json:"currency,omitempty"`
+	Title    Text   `json:"-"`
 }
 
 // Column roles.
@@ -754,6 +756,15 @@ func (cp *compiler) columns() []Column {
 		if slices.Contains(cp.c.q.Share, mt.Name) {
 			cols = append(cols, Column{Name: mt.Name + "_share", Type: "number", Role: RoleShare, Unit: UnitPercent, Metric: mt.Name,
 				Title: Text{Zh: mt.Label.Zh + "占比", En: mt.Label.En + " share"}})
+		}
+	}
+	for i, c := range cols {
+		if c.Unit == UnitCurrency {
+			name := c.Metric
+			if name == "" {
+				name = c.Name
+			}
+			cols[i].Currency = cp.m.CurrencyOf(cp.m.metrics[name])
 		}
 	}
 	Localize(cols, "zh")

@@ -86,6 +86,11 @@ type Model struct {
 	// DefaultRange names the range a question with no time falls back to
 	// (this_year, last_30_days, all, ...); a metric may override it.
 	DefaultRange string
+	// Currency is the ISO 4217 code of currency metrics (CNY when empty); a
+	// metric may name its own. Locale (a BCP 47 tag such as en-GB or de-DE)
+	// sets how numbers are written; empty follows the asker's language.
+	Currency string
+	Locale   string
 
 	Tables     []*Table
 	Dimensions []*Dimension
@@ -196,6 +201,8 @@ type Metric struct {
 	Entity   string
 	Event    string
 	MinCount int
+	// Currency overrides the model's currency for this metric (ISO 4217).
+	Currency string
 	// Series is the dimension a per-period question about one period splits
 	// by (a cohort's retention "by month" is by months since its first order).
 	Series string
@@ -296,6 +303,8 @@ type rawModel struct {
 	Label        Text      `yaml:"label"`
 	AsOf         string    `yaml:"as_of"`
 	DefaultRange string    `yaml:"default_range"`
+	Currency     string    `yaml:"currency"`
+	Locale       string    `yaml:"locale"`
 	Tables       yaml.Node `yaml:"tables"`
 	Dimensions   yaml.Node `yaml:"dimensions"`
 	Metrics      yaml.Node `yaml:"metrics"`
@@ -347,9 +356,26 @@ type rawMetric struct {
 	After        string         `yaml:"after"`
 	FollowedBy   *FollowedBy    `yaml:"followed_by"`
 	Series       string         `yaml:"series"`
+	Currency     string         `yaml:"currency"`
 }
 
 var nameRE = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
+
+var (
+	currencyRE = regexp.MustCompile(`^[A-Z]{3}$`)
+	localeRE   = regexp.MustCompile(`^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$`)
+)
+
+// CurrencyOf is the ISO code a currency metric is in: its own, the model's, else CNY.
+func (m *Model) CurrencyOf(mt *Metric) string {
+	switch {
+	case mt != nil && mt.Currency != "":
+		return mt.Currency
+	case m.Currency != "":
+		return m.Currency
+	}
+	return "CNY"
+}
 
 // ParseModel reads a model from YAML. file names the source in error
 // messages. All problems are reported at once as ModelErrors, each with its
@@ -365,7 +391,7 @@ func ParseModel(file string, data []byte) (*Model, error) {
 		return nil, ModelErrors{p.yamlError(err)}
 	}
 	m := &Model{
-		Name: raw.Name, Label: raw.Label, DefaultRange: raw.DefaultRange,
+		Name: raw.Name, Label: raw.Label, DefaultRange: raw.DefaultRange, Currency: raw.Currency, Locale: raw.Locale,
 		tables: map[string]*Table{}, dims: map[string]*Dimension{}, metrics: map[string]*Metric{},
 	}
 	if raw.AsOf != "" {
@@ -374,6 +400,12 @@ func ParseModel(file string, data []byte) (*Model, error) {
 			p.errf(0, "as_of", "not a date (want YYYY-MM-DD): %q", raw.AsOf)
 		}
 		m.AsOf = t
+	}
+	if raw.Currency != "" && !currencyRE.MatchString(raw.Currency) {
+		p.errf(0, "currency", "want an ISO 4217 code such as CNY, GBP, USD or EUR, not %q", raw.Currency)
+	}
+	if raw.Locale != "" && !localeRE.MatchString(raw.Locale) {
+		p.errf(0, "locale", "want a locale tag such as zh-CN, en-GB or de-DE, not %q", raw.Locale)
 	}
 	if raw.DefaultRange != "" && !IsNamedRange(raw.DefaultRange) {
 		p.errf(0, "default_range", "unknown range %q (want one of %s)", raw.DefaultRange, strings.Join(NamedRanges, ", "))
@@ -460,7 +492,7 @@ func ParseModel(file string, data []byte) (*Model, error) {
 			Table: rm.Table, Time: strings.TrimSpace(rm.Time), Filter: strings.TrimSpace(rm.Filter),
 			Agg: rm.Agg, Expr: strings.TrimSpace(rm.Expr), At: rm.At, FirstPer: rm.FirstPer,
 			Cumulative: rm.Cumulative, Entity: rm.Entity, Event: rm.Event, MinCount: rm.MinCount,
-			After: strings.TrimSpace(rm.After), FollowedBy: rm.FollowedBy, Series: rm.Series, lines: fieldLines(n)}
+			After: strings.TrimSpace(rm.After), FollowedBy: rm.FollowedBy, Series: rm.Series, Currency: rm.Currency, lines: fieldLines(n)}
 		if mt.Type == "" {
 			mt.Type = TypeSimple
 		}
@@ -629,6 +661,9 @@ func (p *modelParser) checkMetric(m *Model, mt *Metric) {
 		p.errf(line, elem, "metric names are lower-case identifiers")
 	}
 	p.checkLabel(line, elem, mt.Label)
+	if mt.Currency != "" && (!currencyRE.MatchString(mt.Currency) || mt.Unit != UnitCurrency) {
+		p.errf(at(mt.lines, "currency", line), elem+".currency", "a currency (ISO 4217, such as GBP) belongs to a metric of unit currency")
+	}
 	if mt.Series != "" && m.dims[mt.Series] == nil {
 		p.errf(at(mt.lines, "series", line), elem+".series", "unknown dimension %q%s", mt.Series, didYouMean(mt.Series, dimensionNames(m)))
 	}

@@ -650,8 +650,8 @@ func catalog(e *nlq.Engine, translators string, scope *nlq.Scope) gin.H {
 		}
 		audiences = append(audiences, gin.H{"name": a.Name, "label": a.Label, "synonyms": a.Synonyms, "definition": a.Description, "columns": cols})
 	}
-	return gin.H{"name": m.Name, "label": m.Label, "as_of": e.AsOf, "metrics": metrics, "dimensions": dims,
-		"audiences": audiences, "translators": translators}
+	return gin.H{"name": m.Name, "label": m.Label, "as_of": e.AsOf, "currency": m.CurrencyOf(nil), "locale": m.Locale,
+		"metrics": metrics, "dimensions": dims, "audiences": audiences, "translators": translators}
 }
 
 func (s *Server) handleModel(c *gin.Context) {

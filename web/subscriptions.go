@@ -464,14 +464,14 @@ func (s *Server) reportOf(ctx context.Context, ans *nlq.Answer, question string,
 				case d == nil:
 				case ans.List != nil && c.Unit != "":
 					// A member's number (sales in 365 days): labelled, formatted.
-					parts = append(parts, c.Label+" "+nlq.FormatCompact(row[j], c.Unit, ans.Lang))
+					parts = append(parts, c.Label+" "+nlq.FormatCompact(row[j], nlq.UnitOf(c), ans.Lang))
 				case ans.List != nil && d.Type == semantic.DimNumber:
 					parts = append(parts, c.Label+" "+fmt.Sprint(row[j]))
 				default:
 					parts = append(parts, d.ValueLabel(row[j], ans.Lang))
 				}
 			case semantic.RoleMetric, semantic.RoleShare:
-				parts = append(parts, c.Label+" "+nlq.FormatCompact(row[j], c.Unit, ans.Lang))
+				parts = append(parts, c.Label+" "+nlq.FormatCompact(row[j], nlq.UnitOf(c), ans.Lang))
 			case semantic.RoleChange:
 				if f, ok := row[j].(float64); ok {
 					sign := "+"

@@ -148,7 +148,7 @@ func cellText(m *semantic.Model, ans *nlq.Answer, i int, v any) string {
 			}
 		}
 	}
-	return nlq.FormatValue(v, c.Unit, ans.Lang)
+	return nlq.FormatValue(v, nlq.UnitOf(c), ans.Lang)
 }
 
 func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error {

@@ -110,12 +110,19 @@ function showLogin() {
 }
 
 // ---- formatting -------------------------------------------------------
+// Money is in the model's currency (or a column's own: "currency:GBP"),
+// numbers in the model's locale when it names one.
 function fmt(v, unit, lang = state.lang) {
   if (v === null || v === undefined) return "—";
   if (typeof v !== "number") return String(v);
-  const locale = lang === "zh" ? "zh-CN" : "en-US";
+  const locale = state.locale || (lang === "zh" ? "zh-CN" : "en-US");
+  let currency = state.currency || "CNY";
+  if (unit && unit.startsWith("currency:")) { currency = unit.slice(9); unit = "currency"; }
   switch (unit) {
-    case "currency": return (v < 0 ? "-¥" : "¥") + Math.abs(v).toLocaleString(locale, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+    case "currency": {
+      const s = Math.abs(v).toLocaleString(locale, { style: "currency", currency, currencyDisplay: "narrowSymbol", minimumFractionDigits: 2, maximumFractionDigits: 2 });
+      return v < 0 ? "-" + s : s;
+    }
     case "percent": { const p = Math.round(v * 1000) / 10; return (p === 0 ? 0 : p).toLocaleString(locale, { maximumFractionDigits: 1, minimumFractionDigits: 1 }) + "%"; }
     case "count": return Math.round(v).toLocaleString(locale);
     default: return v.toLocaleString(locale, { maximumFractionDigits: 2 });
@@ -163,9 +170,10 @@ function timeText(grain, v, lang = state.lang) {
 
 function cellText(col, v, lang = state.lang) {
   if (col.role === "time") return timeText(col.name, v, lang);
-  if (col.role === "dimension" && col.unit && v !== null) return fmt(v, col.unit, lang);
+  const unit = col.currency ? "currency:" + col.currency : col.unit;
+  if (col.role === "dimension" && col.unit && v !== null) return fmt(v, unit, lang);
   if (col.role === "dimension") return dimLabel(col.name, v, lang);
-  if (col.type === "number") return fmt(v, col.unit, lang);
+  if (col.type === "number") return fmt(v, unit, lang);
   return v === null ? "—" : String(v);
 }
 
@@ -873,6 +881,8 @@ async function start() {
   renderMe();
   const res = await fetch("/api/v1/model");
   state.model = await res.json();
+  state.currency = state.model.currency || "CNY";
+  state.locale = state.model.locale || "";
   $("#ask-form").onsubmit = (e) => { e.preventDefault(); const q = $("#question"); ask(q.value); q.value = ""; };
   $("#new-chat").onclick = newChat;
   $("#toggle-lang").onclick = () => { state.lang = state.lang === "zh" ? "en" : "zh"; localStorage.setItem("wenshu.lang", state.lang); applyI18n(); };
