@@ -138,18 +138,28 @@ func (d *drafter) write(name string) []byte {
 		}
 	}
 	d.line("")
-	d.dimensions()
+	d.dimensions(f)
 	d.line("")
 	d.metrics(f, timeCol)
 	return []byte(d.b.String())
 }
 
-func (d *drafter) dimensions() {
+// MaxLinkedValues is the most distinct values a text column may have to be
+// drafted as a dimension (an invoice number is an entity, not a split).
+const MaxLinkedValues = 20000
+
+func (d *drafter) dimensions(f *TableProfile) {
 	d.line("dimensions:")
 	seen := map[string]bool{}
+	textOrInt := func(c *ColumnProfile) bool { return IsText(c.Type) || IsNumber(c.Type) }
+	ids := map[*ColumnProfile]bool{find(f, orderRE, textOrInt): true, find(f, customerRE, textOrInt): true}
 	for _, t := range d.p.Tables {
 		for _, c := range t.Columns {
 			if !IsText(c.Type) || c.NullShare == 1 {
+				continue
+			}
+			if ids[c] || c.Distinct > MaxLinkedValues {
+				d.line("  # %s.%s (about %d values) is an identifier, counted by the metrics rather than a dimension", t.Name, c.Name, c.Distinct)
 				continue
 			}
 			n := ident(c.Name)

@@ -188,21 +188,35 @@ func asInt(v any) int64 {
 	return 0
 }
 
-// findReferences checks, for every column of a type matching another
-// table's key, whether all its values are values of that key.
+// namesMatch: a column may refer to a key when it has the key's name
+// (customer_id → customers.customer_id) or names the table (store →
+// stores.id, customer_no → customers.customer_id); small numbers such as a
+// quantity fit inside any key, so containment alone proves nothing.
+func namesMatch(col, table, key string) bool {
+	norm := func(s string) string { return strings.ToLower(strings.NewReplacer("_", "", "-", "", " ", "").Replace(s)) }
+	c, k, t := norm(col), norm(key), norm(table)
+	single := strings.TrimSuffix(t, "s")
+	return c == k || strings.HasPrefix(c, single) && (k == "id" || strings.HasPrefix(k, single))
+}
+
+// findReferences checks, for every column named like another table's key
+// and of its kind, whether all its values are values of that key.
 func (p *Profile) findReferences(ctx context.Context, db *sql.DB) error {
 	for _, t := range p.Tables {
 		for _, c := range t.Columns {
 			if slices.Contains(t.Keys, c.Name) || !(IsInteger(c.Type) || IsText(c.Type)) {
 				continue
 			}
+		refs:
 			for _, r := range p.Tables {
 				if r == t {
 					continue
 				}
 				for _, k := range r.Keys {
 					kc := r.column(k)
-					if kc == nil || (IsText(kc.Type) != IsText(c.Type)) || c.Distinct > r.Rows {
+					// approx_count_distinct may be off by a tenth: the key holds at
+					// least as many values as the column when it refers to it.
+					if kc == nil || (IsText(kc.Type) != IsText(c.Type)) || float64(c.Distinct) > 1.25*float64(r.Rows) || !namesMatch(c.Name, r.Name, k) {
 						continue
 					}
 					var missing int64
@@ -213,6 +227,7 @@ func (p *Profile) findReferences(ctx context.Context, db *sql.DB) error {
 					}
 					if missing == 0 {
 						p.References = append(p.References, Reference{t.Name, c.Name, r.Name, k})
+						break refs
 					}
 				}
 			}

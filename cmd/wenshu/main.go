@@ -57,6 +57,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	cmds := map[string]func(context.Context, []string, io.Writer, io.Writer) error{
 		"gen":    runGen,
 		"import": runImport,
+		"init":   runInit,
 		"query":  runQuery,
 		"bench":  runBench,
 		"ask":    runAsk,
