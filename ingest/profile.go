@@ -57,7 +57,9 @@ func IsNumber(t string) bool {
 }
 
 // IsInteger reports an integer type.
-func IsInteger(t string) bool { return IsNumber(t) && !strings.HasPrefix(strings.ToUpper(t), "DECIMAL") && !slices.Contains([]string{"FLOAT", "DOUBLE", "REAL"}, strings.ToUpper(t)) }
+func IsInteger(t string) bool {
+	return IsNumber(t) && !strings.HasPrefix(strings.ToUpper(t), "DECIMAL") && !slices.Contains([]string{"FLOAT", "DOUBLE", "REAL"}, strings.ToUpper(t))
+}
 
 func IsText(t string) bool { return strings.ToUpper(t) == "VARCHAR" }
 
@@ -193,7 +195,9 @@ func asInt(v any) int64 {
 // stores.id, customer_no → customers.customer_id); small numbers such as a
 // quantity fit inside any key, so containment alone proves nothing.
 func namesMatch(col, table, key string) bool {
-	norm := func(s string) string { return strings.ToLower(strings.NewReplacer("_", "", "-", "", " ", "").Replace(s)) }
+	norm := func(s string) string {
+		return strings.ToLower(strings.NewReplacer("_", "", "-", "", " ", "").Replace(s))
+	}
 	c, k, t := norm(col), norm(key), norm(table)
 	single := strings.TrimSuffix(t, "s")
 	return c == k || strings.HasPrefix(c, single) && (k == "id" || strings.HasPrefix(k, single))
