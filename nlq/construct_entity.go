@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/wenshu-bi/wenshu/semantic"
 )
 
 // Unknown entities: a name the data does not hold, standing where a value
@@ -49,7 +51,7 @@ func constructUnknownEntity(rd *reading) bool {
 		}
 		start := utf8.RuneCountInString(masked[:i])
 		pos := start + utf8.RuneCountInString(u)
-		if afterValue(rd, start) || !beforeMetric(rd, pos) {
+		if afterValue(rd, start) || !beforeMetric(rd, pos) && !afterPreposition(rd, start) {
 			continue
 		}
 		rd.t.Clarify = rd.r.entityClarification(rd, u)
@@ -102,6 +104,24 @@ func beforeMetric(rd *reading, pos int) bool {
 	return false
 }
 
+// afterPreposition: in English a place or thing follows its preposition
+// ("sales in Atlantis", "orders for acme"): a name there narrows the
+// question as much as one before the metric.
+func afterPreposition(rd *reading, start int) bool {
+	if rd.lang != "en" {
+		return false
+	}
+	before := strings.Fields(string(rd.rs[:start]))
+	if len(before) == 0 {
+		return false
+	}
+	switch before[len(before)-1] {
+	case "in", "for", "from", "at", "of", "to":
+		return true
+	}
+	return false
+}
+
 // afterValue reports whether a value's phrase ends right at rune start (美妆
 // 新品: a word qualifying a value, not a name of its own).
 func afterValue(rd *reading, start int) bool {
@@ -119,8 +139,10 @@ func (r *Rules) entityClarification(rd *reading, word string) *Clarification {
 	mt := r.model.Metric(rd.metrics[0])
 	var dimLabels []string
 	c := &Clarification{}
+	// Text dimensions (listed values, or values linked from the data).
+	named := func(d *semantic.Dimension) bool { return d.Type == semantic.DimText && (len(d.Values) > 0 || r.lex.hasValue(d.Name)) }
 	for _, d := range r.model.Dimensions {
-		if len(d.Values) == 0 || len(dimLabels) == 4 {
+		if !named(d) || len(dimLabels) == 4 {
 			continue
 		}
 		dimLabels = append(dimLabels, d.Label.In(lang))
@@ -133,7 +155,7 @@ func (r *Rules) entityClarification(rd *reading, word string) *Clarification {
 	}
 	n := 0
 	for _, d := range r.model.Dimensions {
-		if len(d.Values) == 0 || n == 3 {
+		if !named(d) || n == 3 {
 			continue
 		}
 		o := msg(lang, "各"+d.Label.In(lang)+"的"+mt.Label.In(lang), mt.Label.In(lang)+" by "+strings.ToLower(d.Label.In(lang)))

@@ -59,12 +59,13 @@ type Lexicon struct {
 	// indexed by their first rune.
 	fuzzyable []string
 	fuzzyBy   map[rune][][]rune
+	hasValues map[string]bool // dimensions with a value linked
 }
 
 // NewLexicon builds the vocabulary of a model; values holds the distinct
 // values read from the data per dimension (may be nil).
 func NewLexicon(m *semantic.Model, values map[string][]string) *Lexicon {
-	lx := &Lexicon{model: m, entries: map[string][]target{}}
+	lx := &Lexicon{model: m, entries: map[string][]target{}, hasValues: map[string]bool{}}
 	for _, mt := range m.Metrics {
 		if mt.Hidden {
 			continue
@@ -78,9 +79,14 @@ func NewLexicon(m *semantic.Model, values map[string][]string) *Lexicon {
 		for _, v := range d.Values {
 			vt := target{kind: kindValue, name: d.Name, value: v.Value}
 			lx.addAll(vt, append([]string{v.Value, v.Zh, v.En}, v.Synonyms...), false)
+			lx.addAll(vt, regionAliases(v.Value), false)
 		}
+		lx.hasValues[d.Name] = len(d.Values) > 0 || len(values[d.Name]) > 0
 		for _, v := range values[d.Name] {
-			lx.addAll(target{kind: kindValue, name: d.Name, value: v}, []string{v}, false)
+			vt := target{kind: kindValue, name: d.Name, value: v}
+			lx.addAll(vt, []string{v}, false)
+			// A country's name in the other language (France → 法国).
+			lx.addAll(vt, regionAliases(v), false)
 		}
 	}
 	sort.Strings(lx.fuzzyable)
@@ -120,6 +126,9 @@ func (lx *Lexicon) add(w string, t target) {
 		lx.maxLen = n
 	}
 }
+
+// hasValue reports whether the lexicon links any value of a dimension.
+func (lx *Lexicon) hasValue(dim string) bool { return lx != nil && lx.hasValues[dim] }
 
 // Size is the number of distinct phrases.
 func (lx *Lexicon) Size() int { return len(lx.entries) }

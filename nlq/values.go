@@ -8,8 +8,10 @@ import (
 	"github.com/wenshu-bi/wenshu/semantic"
 )
 
-// MaxValuesPerDimension caps the values read from the data per dimension.
-const MaxValuesPerDimension = 2000
+// MaxValuesPerDimension caps the values read from the data per dimension
+// (every product name of a shop with thousands: a name that contains
+// another, WHITE HANGING HEART T-LIGHT HOLDER, must be linked whole).
+const MaxValuesPerDimension = 10000
 
 // LoadValues reads every dimension's distinct text values from the data,
 // capped per dimension, for linking question words to filters.
