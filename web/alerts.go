@@ -53,7 +53,7 @@ func (s *Server) checkAlert(ctx context.Context, p *Principal, b *alertBody, cha
 	if err := s.checkSubscription(ctx, p, &b.subscriptionBody, chats); err != nil {
 		return err
 	}
-	tr := s.engine.Rules.Translate(b.Question, nil, s.engine.AsOf)
+	tr := s.eng().Rules.Translate(b.Question, nil, s.eng().AsOf)
 	if len(tr.Query.Dimensions) > 0 || tr.Query.Time != nil && tr.Query.Time.Grain != "" {
 		return bad("an alert watches one number: ask for a total, not a split or a trend")
 	}
@@ -183,7 +183,7 @@ func (s *Server) handleEvaluateAlert(c *gin.Context) {
 			return
 		}
 	}
-	asOf := s.engine.AsOf
+	asOf := s.eng().AsOf
 	if body.AsOf != "" {
 		d, err := semantic.ParseDate(body.AsOf)
 		if err != nil {
@@ -241,7 +241,7 @@ func (s *Server) evaluateAlert(ctx context.Context, a *push.Alert, asOf semantic
 			// A firing alert says what drove its number.
 			if p, err := s.ownerPrincipal(ctx, a.Subscription); err == nil {
 				if scope, err := s.scope(ctx, p); err == nil {
-					if tr := s.engine.Rules.Translate(a.Question, nil, asOf); tr.Query != nil {
+					if tr := s.eng().Rules.Translate(a.Question, nil, asOf); tr.Query != nil {
 						r.Narrative += s.explain(ctx, tr.Query, asOf, scope, tr.Lang)
 					}
 				}
@@ -281,7 +281,7 @@ func (s *Server) alertValue(ctx context.Context, a *push.Alert, asOf semantic.Da
 	if err != nil {
 		return nil, err
 	}
-	tr := s.engine.Rules.Translate(a.Question, nil, asOf)
+	tr := s.eng().Rules.Translate(a.Question, nil, asOf)
 	if tr.Query == nil {
 		return nil, &apiError{Code: "bad_request", Message: "the alert's question no longer translates"}
 	}
@@ -293,14 +293,14 @@ func (s *Server) alertValue(ctx context.Context, a *push.Alert, asOf semantic.Da
 		prev, _ := semantic.PreviousRange(*q.Time.Range, semantic.ComparePoP, "")
 		q.Time.Range = &prev
 	}
-	if _, serr := scope.Check(s.engine.Model, q, tr.Lang); serr != nil {
+	if _, serr := scope.Check(s.eng().Model, q, tr.Lang); serr != nil {
 		return nil, serr
 	}
-	plan, err := semantic.Compile(s.engine.Model, q, s.engine.CompileOptions(asOf, scope))
+	plan, err := semantic.Compile(s.eng().Model, q, s.eng().CompileOptions(asOf, scope))
 	if err != nil {
 		return nil, err
 	}
-	res, err := s.engine.Runner.Run(ctx, plan)
+	res, err := s.eng().Runner.Run(ctx, plan)
 	if err != nil {
 		return nil, err
 	}

@@ -169,7 +169,7 @@ func (s *Server) userPrincipal(ctx context.Context, id string) (*Principal, erro
 		return nil, err
 	}
 	p := &Principal{UserID: u.ID, Name: u.Name, Role: u.Role}
-	p.Access, p.AccessErr = s.engine.Model.Access(u.Role, u.Attrs)
+	p.Access, p.AccessErr = s.eng().Model.Access(u.Role, u.Attrs)
 	p.Admin = p.Access != nil && p.Access.IsAdmin()
 	return p, nil
 }
@@ -194,7 +194,7 @@ func (s *Server) scope(ctx context.Context, p *Principal) (*nlq.Scope, error) {
 	if sc != nil {
 		return sc, nil
 	}
-	sc, err := nlq.NewScope(ctx, s.engine.Model, s.engine.Runner, p.Access)
+	sc, err := nlq.NewScope(ctx, s.eng().Model, s.eng().Runner, p.Access)
 	if err != nil {
 		return nil, err
 	}

@@ -74,12 +74,12 @@ func (s *Server) handleExport(c *gin.Context) {
 		s.fail(c, &apiError{Code: "bad_request", Message: `only lists of members can be exported: the query needs "list" (e.g. {"list":"members"})`})
 		return
 	}
-	s.exportList(c, principal(c), req, s.engine.AsOf, "export")
+	s.exportList(c, principal(c), req, s.eng().AsOf, "export")
 }
 
 // exportList streams the list of req.Query as p sees it now, as of asOf.
 func (s *Server) exportList(c *gin.Context, p *Principal, req exportRequest, asOf semantic.Date, via string) {
-	st, ok := s.engine.Runner.(streamer)
+	st, ok := s.eng().Runner.(streamer)
 	if !ok {
 		s.fail(c, &apiError{Code: "internal", Message: "this engine cannot stream an export"})
 		return
@@ -93,25 +93,25 @@ func (s *Server) exportList(c *gin.Context, p *Principal, req exportRequest, asO
 		s.fail(c, err)
 		return
 	}
-	if _, serr := scope.Check(s.engine.Model, req.Query, req.Lang); serr != nil {
+	if _, serr := scope.Check(s.eng().Model, req.Query, req.Lang); serr != nil {
 		s.audit(entry, nil, serr)
 		s.fail(c, serr)
 		return
 	}
 	q := req.Query.Clone()
-	max := s.engine.ExportLimit()
+	max := s.eng().ExportLimit()
 	bounded := q.Limit == 0 || q.Limit > max
 	if bounded {
 		q.Limit = max
 	}
-	lp, err := semantic.CompileList(s.engine.Model, q, s.engine.CompileOptions(asOf, scope))
+	lp, err := semantic.CompileList(s.eng().Model, q, s.eng().CompileOptions(asOf, scope))
 	if err != nil {
 		s.audit(entry, nil, err)
 		s.fail(c, err)
 		return
 	}
 	entry.SQLHash = sqlHash(lp.DisplaySQL())
-	count, err := s.engine.Runner.Run(ctx, lp.CountPlan())
+	count, err := s.eng().Runner.Run(ctx, lp.CountPlan())
 	if err != nil {
 		s.audit(entry, nil, err)
 		s.fail(c, err)
@@ -124,7 +124,7 @@ func (s *Server) exportList(c *gin.Context, p *Principal, req exportRequest, asO
 		}
 	}
 	semantic.Localize(lp.Columns, req.Lang)
-	a := s.engine.Model.Audience(q.List)
+	a := s.eng().Model.Audience(q.List)
 	name := fmt.Sprintf("%s-%s.%s", safeName(a.Name), lp.RefDay, req.Format)
 	c.Header("Content-Disposition", `attachment; filename="`+name+`"`)
 	c.Header("X-Wenshu-Total", strconv.FormatInt(total, 10))
@@ -138,7 +138,7 @@ func (s *Server) exportList(c *gin.Context, p *Principal, req exportRequest, asO
 		rows, err = WriteCSV(ctx, c.Writer, st, lp)
 	} else {
 		c.Header("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-		rows, err = WriteXLSX(ctx, c.Writer, st, lp, s.engine.Model, q, total, bounded && total > int64(max), req.Lang)
+		rows, err = WriteXLSX(ctx, c.Writer, st, lp, s.eng().Model, q, total, bounded && total > int64(max), req.Lang)
 	}
 	entry.Rows = rows
 	s.audit(entry, nil, err)

@@ -87,11 +87,11 @@ func (s *Server) handleAddExample(c *gin.Context) {
 		s.fail(c, &apiError{Code: "bad_request", Message: "an example needs a question and a query"})
 		return
 	}
-	if _, err := semantic.Compile(s.engine.Model, body.Query, semantic.CompileOptions{}); err != nil {
+	if _, err := semantic.Compile(s.eng().Model, body.Query, semantic.CompileOptions{}); err != nil {
 		s.fail(c, err)
 		return
 	}
-	if err := s.addExample(c, nlq.Example{Question: strings.TrimSpace(body.Question), Query: body.Query, Source: "admin", At: time.Now().UTC(), AsOf: s.engine.AsOf}); err != nil {
+	if err := s.addExample(c, nlq.Example{Question: strings.TrimSpace(body.Question), Query: body.Query, Source: "admin", At: time.Now().UTC(), AsOf: s.eng().AsOf}); err != nil {
 		s.fail(c, err)
 		return
 	}
@@ -114,7 +114,7 @@ func (s *Server) handleExamples(c *gin.Context) {
 	}
 	out := []nlq.Example{}
 	for _, e := range list {
-		if scope.Allows(s.engine.Model, e.Query) {
+		if scope.Allows(s.eng().Model, e.Query) {
 			out = append(out, e)
 		}
 	}

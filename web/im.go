@@ -121,7 +121,7 @@ func (s *Server) imPrincipal(ctx context.Context, a im.Adapter, ev im.Event) (*P
 	}
 	if role := s.opts.IMDefaultRole; role != "" {
 		p := &Principal{UserID: "im:" + ev.Platform + ":" + ev.User, Name: ev.Platform + ":" + ev.User, Role: role}
-		p.Access, p.AccessErr = s.engine.Model.Access(role, nil)
+		p.Access, p.AccessErr = s.eng().Model.Access(role, nil)
 		p.Admin = p.Access != nil && p.Access.IsAdmin()
 		return p, "", nil
 	}

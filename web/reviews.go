@@ -204,9 +204,9 @@ func (s *Server) handleFixReview(c *gin.Context) {
 	}
 	asOf := r.AsOf
 	if asOf.IsZero() {
-		asOf = s.engine.AsOf
+		asOf = s.eng().AsOf
 	}
-	if _, err := semantic.Compile(s.engine.Model, body.Query, semantic.CompileOptions{AsOf: asOf}); err != nil {
+	if _, err := semantic.Compile(s.eng().Model, body.Query, semantic.CompileOptions{AsOf: asOf}); err != nil {
 		s.fail(c, err)
 		return
 	}
@@ -214,7 +214,7 @@ func (s *Server) handleFixReview(c *gin.Context) {
 	if !containsCJK(r.Question) {
 		lang = "en"
 	}
-	reading := nlq.Read(s.engine.Model, body.Query, lang)
+	reading := nlq.Read(s.eng().Model, body.Query, lang)
 	if body.Dry {
 		c.JSON(http.StatusOK, gin.H{"ok": true, "reading": reading})
 		return

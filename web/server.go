@@ -34,6 +34,9 @@ var staticFiles embed.FS
 
 // Options configures a Server.
 type Options struct {
+	// LoadModel reads the model file again for a reload (POST
+	// /api/v1/model/reload, SIGHUP); nil means the model cannot be reloaded.
+	LoadModel func() (*semantic.Model, error)
 	// MaxBodyBytes caps request bodies (default 64 KiB).
 	MaxBodyBytes int64
 	// AskTimeout bounds one ask (default 60 s).
@@ -93,7 +96,9 @@ type Options struct {
 
 // Server serves the API, the websocket stream and the chat page.
 type Server struct {
-	engine   *nlq.Engine
+	// engine is swapped whole when the model is reloaded (reload.go).
+	engine   atomic.Pointer[nlq.Engine]
+	reloadMu sync.Mutex
 	store    *Store
 	examples *nlq.ExampleIndex
 	log      *slog.Logger
@@ -147,10 +152,11 @@ func NewServer(engine *nlq.Engine, store *Store, log *slog.Logger, opts Options)
 	opts.applyTimeouts()
 	opts.WS.defaults()
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &Server{engine: engine, store: store, examples: opts.Examples, log: log, opts: opts, metrics: newMetrics(),
+	s := &Server{store: store, examples: opts.Examples, log: log, opts: opts, metrics: newMetrics(),
 		translators: opts.TranslatorNote, ctx: ctx, cancel: cancel, wsOpen: map[*wsClient]struct{}{},
 		scopes: map[string]*nlq.Scope{}, limiters: newLimiters(opts.RateLimit, opts.RateBurst),
 		loginLimiters: newLimiters(10.0/60, 10)}
+	s.engine.Store(engine)
 	s.upgrader = websocket.Upgrader{ReadBufferSize: 4096, WriteBufferSize: 4096, CheckOrigin: s.allowedOrigin}
 	guard, err := push.NewGuard(opts.PushAllowHosts)
 	if err != nil {
@@ -224,6 +230,7 @@ func (s *Server) Handler() http.Handler {
 	admin.POST("/users/:name/tokens", s.handleNewToken)
 	admin.DELETE("/users/:name/tokens/:token", s.handleRevokeToken)
 	admin.GET("/audit", s.handleAudit)
+	admin.POST("/model/reload", s.handleReload)
 	api.GET("/ws", s.handleWS)
 	api.GET("/export", s.handleExport)
 	api.POST("/export", s.handleExport)
@@ -499,7 +506,7 @@ func (s *Server) ask(ctx context.Context, p *Principal, via string, req nlq.AskR
 	if err != nil {
 		return nil, err
 	}
-	ans, err = s.engine.Ask(ctx, req, emit)
+	ans, err = s.eng().Ask(ctx, req, emit)
 	outcome := "answered"
 	switch {
 	case err != nil:
@@ -543,24 +550,24 @@ func (s *Server) handleQuery(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	notes, serr := scope.Check(s.engine.Model, q, lang)
+	notes, serr := scope.Check(s.eng().Model, q, lang)
 	if serr != nil {
 		s.audit(entry, nil, serr)
 		s.fail(c, serr)
 		return
 	}
-	plan, err := semantic.Compile(s.engine.Model, q, s.engine.CompileOptions(s.engine.AsOf, scope))
+	plan, err := semantic.Compile(s.eng().Model, q, s.eng().CompileOptions(s.eng().AsOf, scope))
 	if err != nil {
 		s.audit(entry, nil, err)
 		s.fail(c, err)
 		return
 	}
-	if err := s.engine.Admission.Admit(s.engine.Model, plan, lang); err != nil {
+	if err := s.eng().Admission.Admit(s.eng().Model, plan, lang); err != nil {
 		s.audit(entry, nil, err)
 		s.fail(c, err)
 		return
 	}
-	res, err := s.engine.Runner.Run(ctx, plan)
+	res, err := s.eng().Runner.Run(ctx, plan)
 	entry.SQLHash = sqlHash(plan.DisplaySQL())
 	if err != nil {
 		s.audit(entry, nil, err)
@@ -575,7 +582,7 @@ func (s *Server) handleQuery(c *gin.Context) {
 	semantic.Localize(res.Columns, lang)
 	c.JSON(http.StatusOK, gin.H{"query": q, "sql": plan.DisplaySQL(), "columns": res.Columns, "rows": res.Rows,
 		"chart": semantic.ChooseChart(res.Columns, len(res.Rows)), "truncated": res.Truncated,
-		"reading": nlq.Read(s.engine.Model, q, lang), "notes": notes})
+		"reading": nlq.Read(s.eng().Model, q, lang), "notes": notes})
 }
 
 // modelMetric is one entry of the metric catalog.
@@ -668,7 +675,7 @@ func (s *Server) handleModel(c *gin.Context) {
 	}
 	cat, ok := s.catalogs.Load(key)
 	if !ok {
-		cat, _ = s.catalogs.LoadOrStore(key, catalog(s.engine, s.translators, scope))
+		cat, _ = s.catalogs.LoadOrStore(key, catalog(s.eng(), s.translators, scope))
 	}
 	c.JSON(http.StatusOK, cat)
 }

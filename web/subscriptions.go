@@ -87,7 +87,7 @@ func (s *Server) checkSubscription(ctx context.Context, p *Principal, b *subscri
 	if err != nil {
 		return err
 	}
-	tr := s.engine.Rules.Translate(b.Question, nil, s.engine.AsOf)
+	tr := s.eng().Rules.Translate(b.Question, nil, s.eng().AsOf)
 	switch {
 	case tr.Refusal != nil:
 		return bad("the question cannot be answered: %s", tr.Refusal.Message)
@@ -98,15 +98,15 @@ func (s *Server) checkSubscription(ctx context.Context, p *Principal, b *subscri
 		}
 		return bad("%s", msg)
 	}
-	if _, serr := scope.Check(s.engine.Model, tr.Query, tr.Lang); serr != nil {
+	if _, serr := scope.Check(s.eng().Model, tr.Query, tr.Lang); serr != nil {
 		return serr
 	}
 	if tr.Query.List != "" {
 		// An audience: the CRM group gets the list (its first rows and a link to all of it).
-		_, err := semantic.CompileList(s.engine.Model, tr.Query, s.engine.CompileOptions(s.engine.AsOf, scope))
+		_, err := semantic.CompileList(s.eng().Model, tr.Query, s.eng().CompileOptions(s.eng().AsOf, scope))
 		return err
 	}
-	if _, err := semantic.Compile(s.engine.Model, tr.Query, s.engine.CompileOptions(s.engine.AsOf, scope)); err != nil {
+	if _, err := semantic.Compile(s.eng().Model, tr.Query, s.eng().CompileOptions(s.eng().AsOf, scope)); err != nil {
 		return err
 	}
 	return nil
@@ -368,8 +368,8 @@ func (s *Server) ResumeRuns(ctx context.Context) error {
 // subscription fires: today in its time zone, unless the model pins its
 // as_of (the demo's 2025-12-31).
 func (s *Server) fireDate(tz string) semantic.Date {
-	if !s.engine.Model.AsOf.IsZero() {
-		return s.engine.AsOf
+	if !s.eng().Model.AsOf.IsZero() {
+		return s.eng().AsOf
 	}
 	loc, err := time.LoadLocation(tz)
 	if err != nil {
@@ -389,7 +389,7 @@ func (s *Server) reportFor(ctx context.Context, sub push.Subscription) (push.Rep
 	if err != nil {
 		return push.Report{}, err
 	}
-	ans, err := s.engine.Ask(ctx, nlq.AskRequest{Question: sub.Question, Owner: p.UserID, Scope: scope, Via: "push",
+	ans, err := s.eng().Ask(ctx, nlq.AskRequest{Question: sub.Question, Owner: p.UserID, Scope: scope, Via: "push",
 		AsOf: s.fireDate(sub.Timezone)}, nil)
 	if err != nil {
 		return push.Report{}, err
@@ -414,12 +414,12 @@ func (s *Server) explain(ctx context.Context, q *semantic.Query, asOf semantic.D
 	if q == nil || len(q.Dimensions) > 0 || q.Time == nil || q.Time.Grain != "" {
 		return ""
 	}
-	ins, err := s.engine.Insight(ctx, q, nil, asOf, scope, lang)
+	ins, err := s.eng().Insight(ctx, q, nil, asOf, scope, lang)
 	if err != nil {
 		s.log.Warn("insight for a report", "err", err)
 		return ""
 	}
-	return ins.Text(s.engine.Model, lang)
+	return ins.Text(s.eng().Model, lang)
 }
 
 // reportOf is an answer as a report: its reading, the key numbers with
@@ -438,8 +438,8 @@ func (s *Server) reportOf(ctx context.Context, ans *nlq.Answer, question string,
 		// The key numbers come with their change on the previous period.
 		pq := q.Clone()
 		pq.Compare = semantic.ComparePoP
-		if plan, err := semantic.Compile(s.engine.Model, pq, s.engine.CompileOptions(asOf, scope)); err == nil {
-			if res, err := s.engine.Runner.Run(ctx, plan); err == nil {
+		if plan, err := semantic.Compile(s.eng().Model, pq, s.eng().CompileOptions(asOf, scope)); err == nil {
+			if res, err := s.eng().Runner.Run(ctx, plan); err == nil {
 				semantic.Localize(res.Columns, ans.Lang)
 				cols, rows = res.Columns, res.Rows
 			}
@@ -460,7 +460,7 @@ func (s *Server) reportOf(ctx context.Context, ans *nlq.Answer, question string,
 			case semantic.RoleTime:
 				parts = append(parts, nlq.BucketLabel(c.Name, row[j], ans.Lang))
 			case semantic.RoleDimension:
-				switch d := s.engine.Model.Dimension(c.Name); {
+				switch d := s.eng().Model.Dimension(c.Name); {
 				case d == nil:
 				case ans.List != nil && c.Unit != "":
 					// A member's number (sales in 365 days): labelled, formatted.
@@ -535,7 +535,7 @@ func (s *Server) chartFor(title string, ans *nlq.Answer) []byte {
 		c := ans.Columns[xi]
 		label := nlq.BucketLabel(c.Name, row[xi], ans.Lang)
 		if c.Role == semantic.RoleDimension {
-			if d := s.engine.Model.Dimension(c.Name); d != nil {
+			if d := s.eng().Model.Dimension(c.Name); d != nil {
 				label = d.ValueLabel(row[xi], ans.Lang)
 			}
 		}
@@ -655,7 +655,7 @@ func (s *Server) RunNow(ctx context.Context, id string) (any, error) {
 	if err != nil {
 		return nil, fmt.Errorf("no subscription or alert %q", id)
 	}
-	return s.evaluateAlert(ctx, a, s.engine.AsOf)
+	return s.evaluateAlert(ctx, a, s.eng().AsOf)
 }
 
 func msg(lang, zh, en string) string {

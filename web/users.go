@@ -83,7 +83,7 @@ func (s *Server) handleLogout(c *gin.Context) {
 // me describes the principal for the page: who, which role, which rows.
 func (s *Server) me(p *Principal) gin.H {
 	out := gin.H{"name": p.Name, "role": p.Role, "admin": p.Admin, "demo": p.Demo}
-	if r := s.engine.Model.Role(p.Role); r != nil {
+	if r := s.eng().Model.Role(p.Role); r != nil {
 		out["role_label"] = r.Label
 	}
 	if p.Access.Restricted() {
@@ -167,7 +167,7 @@ func (s *Server) handleAddUser(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	u, plain, tok, warnings, err := NewUser(s.engine.Model, body.Name, body.Role, body.Attrs, body.Password, ttl)
+	u, plain, tok, warnings, err := NewUser(s.eng().Model, body.Name, body.Role, body.Attrs, body.Password, ttl)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -221,7 +221,7 @@ func (s *Server) handlePatchUser(c *gin.Context) {
 	if u == nil {
 		return
 	}
-	if err := ApplyPatch(s.engine.Model, u, body.Role, body.Attrs, body.Unset, body.Password); err != nil {
+	if err := ApplyPatch(s.eng().Model, u, body.Role, body.Attrs, body.Unset, body.Password); err != nil {
 		s.fail(c, err)
 		return
 	}
@@ -354,7 +354,7 @@ func (s *Server) RefreshUsers(ctx context.Context) {
 }
 
 // Model is the semantic model the server answers from.
-func (s *Server) Model() *semantic.Model { return s.engine.Model }
+func (s *Server) Model() *semantic.Model { return s.eng().Model }
 
 // respondList answers {key: list} (an empty list, never null), or the error.
 func respondList[T any](s *Server, c *gin.Context, key string, list []T, err error) {

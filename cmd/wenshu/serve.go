@@ -9,8 +9,10 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/wenshu-bi/wenshu/nlq"
@@ -143,7 +145,22 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	log.Info("ready", "examples", examples.Len(), "vocabulary", engine.Rules.Lexicon().Size())
 	webOpts.TranslatorNote, webOpts.Examples = note, examples
+	if cfg.Model != "" {
+		// The model file can change under a running server: POST
+		// /api/v1/model/reload or SIGHUP reads it again.
+		webOpts.LoadModel = cfg.loadModel
+	}
 	srv := web.NewServer(engine, store, log, webOpts)
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	go func() {
+		for range hup {
+			if err := srv.Reload(ctx); err != nil {
+				log.Error("SIGHUP: the model was not reloaded; the old one keeps serving", "err", err)
+			}
+		}
+	}()
 	swap.Set(srv.Handler())
 	// Subscriptions due are claimed and sent every 30 s (a tick runs once).
 	srv.StartScheduler(ctx, 30*time.Second)

@@ -1,0 +1,72 @@
+package web_test
+
+import (
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/wenshu-bi/wenshu/datasets"
+	"github.com/wenshu-bi/wenshu/semantic"
+)
+
+// TestModelReload: an admin reloads the model without a restart; a model
+// with errors, or one that does not fit the data, is refused with its
+// errors and the old model keeps answering.
+func TestModelReload(t *testing.T) {
+	var mu sync.Mutex
+	src := string(datasets.RetailYAML())
+	opts := webOptions()
+	opts.LoadModel = func() (*semantic.Model, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		return semantic.ParseModel("model.yaml", []byte(src))
+	}
+	ts := newTestServer(t, "", 0, opts)
+	set := func(s string) { mu.Lock(); src = s; mu.Unlock() }
+	_, res := doJSON(t, "POST", ts.URL+"/api/v1/users", `{"name":"root","role":"admin"}`)
+	root := res["token"].(string)
+	_, res = doJSON(t, "POST", ts.URL+"/api/v1/users", `{"name":"hq","role":"hq"}`, "Authorization", "Bearer "+root)
+	hq := res["token"].(string)
+	ask := func(q string) map[string]any {
+		_, res := doJSON(t, "POST", ts.URL+"/api/v1/ask", `{"question":"`+q+`"}`, "Authorization", "Bearer "+hq)
+		return res
+	}
+	if res := ask("上个月的流水"); res["query"] != nil {
+		t.Fatalf("流水 is not a word of the model yet, but was answered: %v", res["query"])
+	}
+	// A new synonym, reloaded.
+	set(strings.Replace(string(datasets.RetailYAML()), "synonyms: [营业额,", "synonyms: [流水, 营业额,", 1))
+	if !strings.Contains(string(datasets.RetailYAML()), "synonyms: [营业额,") {
+		t.Fatal("the test's edit does not apply to the model")
+	}
+	if code, res := doJSON(t, "POST", ts.URL+"/api/v1/model/reload", "", "Authorization", "Bearer "+hq); code != 403 {
+		t.Errorf("a non-admin reloaded the model: %d %v", code, res)
+	}
+	if code, res := doJSON(t, "POST", ts.URL+"/api/v1/model/reload", "", "Authorization", "Bearer "+root); code != 200 || res["reloaded"] != true {
+		t.Fatalf("reload: %d %v", code, res)
+	}
+	if res := ask("上个月的流水"); !strings.Contains(fmt_(res["query"]), `"sales"`) {
+		t.Errorf("after the reload 流水 is not sales: %v", res["query"])
+	}
+	// A model with errors: refused with its list, the old one keeps serving.
+	set(strings.Replace(src, "agg: sum", "agg: total", 1))
+	code, res := doJSON(t, "POST", ts.URL+"/api/v1/model/reload", "", "Authorization", "Bearer "+root)
+	if code != 422 || !strings.Contains(fmt_(res), `unknown aggregation \"total\"`) {
+		t.Errorf("a broken model: %d %v", code, res)
+	}
+	// A model naming a column the data lacks: refused too.
+	set(strings.Replace(string(datasets.RetailYAML()), "expr: paid_amount", "expr: paid_amount_x", 1))
+	if code, res := doJSON(t, "POST", ts.URL+"/api/v1/model/reload", "", "Authorization", "Bearer "+root); code != 422 || !strings.Contains(fmt_(res), "does not fit the data") {
+		t.Errorf("a model that does not fit the data: %d %v", code, res)
+	}
+	if res := ask("上个月的流水"); !strings.Contains(fmt_(res["query"]), `"sales"`) || res["rows"] == nil {
+		t.Errorf("the last good model stopped answering: %v", res)
+	}
+}
+
+func TestReloadNeedsAModelFile(t *testing.T) {
+	ts := newTestServer(t, "", 0, webOptions())
+	if code, res := doJSON(t, "POST", ts.URL+"/api/v1/model/reload", ""); code < 400 || !strings.Contains(fmt_(res), "without a model file") {
+		t.Errorf("reload without a model file: %d %v", code, res)
+	}
+}
