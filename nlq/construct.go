@@ -133,6 +133,9 @@ func constructUnknownWords(rd *reading) bool {
 // constructUnknownValue: a word that looks like a value of a dimension but
 // is none of its values is asked about, never dropped.
 func constructUnknownValue(rd *reading) bool {
+	if rd.searchValues() {
+		return true
+	}
 	if c := rd.r.unknownValue(rd.question, rd.ti.masked, rd.mentions, rd.t.Unknown, rd.lang); c != nil {
 		rd.t.Clarify = c
 		return true

@@ -60,6 +60,8 @@ type Lexicon struct {
 	fuzzyable []string
 	fuzzyBy   map[rune][][]rune
 	hasValues map[string]bool // dimensions with a value linked
+	// tokens index the long free-text values (product names) by word.
+	tokens map[string]*tokenIndex
 }
 
 // NewLexicon builds the vocabulary of a model; values holds the distinct
@@ -89,6 +91,7 @@ func NewLexicon(m *semantic.Model, values map[string][]string) *Lexicon {
 			lx.addAll(vt, regionAliases(v), false)
 		}
 	}
+	lx.tokens = buildTokenIndexes(values)
 	sort.Strings(lx.fuzzyable)
 	lx.fuzzyBy = map[rune][][]rune{}
 	for _, w := range lx.fuzzyable {
