@@ -140,7 +140,9 @@ func (r *Rules) entityClarification(rd *reading, word string) *Clarification {
 	var dimLabels []string
 	c := &Clarification{}
 	// Text dimensions (listed values, or values linked from the data).
-	named := func(d *semantic.Dimension) bool { return d.Type == semantic.DimText && (len(d.Values) > 0 || r.lex.hasValue(d.Name)) }
+	named := func(d *semantic.Dimension) bool {
+		return d.Type == semantic.DimText && (len(d.Values) > 0 || r.lex.hasValue(d.Name))
+	}
 	for _, d := range r.model.Dimensions {
 		if !named(d) || len(dimLabels) == 4 {
 			continue
