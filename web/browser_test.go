@@ -464,3 +464,46 @@ func TestAudienceInBrowser(t *testing.T) {
 	}
 	saveScreenshot(t, step, "audience.png")
 }
+
+// TestUploadInBrowser: an admin picks a CSV on the page, sees the import,
+// the first answers and the drafted model, keeps it, and asks about it.
+func TestUploadInBrowser(t *testing.T) {
+	opts := webOptions()
+	opts.UploadDir = t.TempDir()
+	ts := newTestServer(t, "", 0, opts)
+	var csv strings.Builder
+	csv.WriteString("order_id,region,sold_at,amount\n")
+	for i := 0; i < 300; i++ {
+		fmt.Fprintf(&csv, "%d,%s,2024-%02d-10 10:00:00,%d.5\n", i, []string{"North", "South"}[i%2], 1+i%12, 10+i%9)
+	}
+	file := filepath.Join(t.TempDir(), "shop.csv")
+	if err := os.WriteFile(file, []byte(csv.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	step := openBrowser(t, ts.URL+"/?lang=zh", 1300, 900)
+	if _, err := chromedp.Run(step, chromedp.Poll[bool](`document.body.dataset.ready === "1" && !document.querySelector("#open-upload").classList.contains("hidden")`,
+		chromedp.WithPollingTimeout(30*time.Second))); err != nil {
+		t.Fatalf("no upload button for the admin: %v", err)
+	}
+	if err := chromedp.Do(step, chromedp.Click(chromedp.CSS("#open-upload"))); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(step, chromedp.SetUploadFiles(chromedp.CSS("#upload-file"), []string{file})); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Run(step, chromedp.Poll[bool](`document.querySelectorAll(".upload-preview").length > 0 && document.querySelector("#upload-result").textContent.includes("300")
+		&& document.querySelector("button.keep") !== null`, chromedp.WithPollingTimeout(60*time.Second))); err != nil {
+		t.Fatalf("no import report and preview: %v", err)
+	}
+	saveScreenshot(t, step, "upload.png")
+	if err := chromedp.Do(step, chromedp.Click(chromedp.CSS("button.keep"))); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Run(step, chromedp.Poll[bool](`document.querySelector(".kept") !== null`, chromedp.WithPollingTimeout(30*time.Second))); err != nil {
+		t.Fatalf("not kept: %v", err)
+	}
+	code, ans := doJSON(t, "POST", ts.URL+"/api/v1/ask", `{"question":"各region的销售额"}`)
+	if rows, _ := ans["rows"].([]any); code != 200 || len(rows) != 2 {
+		t.Errorf("after keeping, 各region的销售额: %d %v", code, ans)
+	}
+}

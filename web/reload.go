@@ -30,11 +30,11 @@ var ErrNoReload = errors.New("this server was started without a model file to re
 
 // Reload reads, checks and swaps in the model; on any error the old one keeps serving.
 func (s *Server) Reload(ctx context.Context) error {
+	s.reloadMu.Lock()
+	defer s.reloadMu.Unlock()
 	if s.opts.LoadModel == nil {
 		return ErrNoReload
 	}
-	s.reloadMu.Lock()
-	defer s.reloadMu.Unlock()
 	m, err := s.opts.LoadModel()
 	if err != nil {
 		return err

@@ -34,6 +34,11 @@ var staticFiles embed.FS
 
 // Options configures a Server.
 type Options struct {
+	// UploadDir holds uploaded files and their DuckDB files (upload.go);
+	// empty means a directory under the system's temporary one.
+	UploadDir string
+	// MaxUploadBytes bounds an upload (0: DefaultMaxUploadBytes).
+	MaxUploadBytes int64
 	// LoadModel reads the model file again for a reload (POST
 	// /api/v1/model/reload, SIGHUP); nil means the model cannot be reloaded.
 	LoadModel func() (*semantic.Model, error)
@@ -99,6 +104,7 @@ type Server struct {
 	// engine is swapped whole when the model is reloaded (reload.go).
 	engine   atomic.Pointer[nlq.Engine]
 	reloadMu sync.Mutex
+	uploads  uploads
 	store    *Store
 	examples *nlq.ExampleIndex
 	log      *slog.Logger
@@ -231,6 +237,9 @@ func (s *Server) Handler() http.Handler {
 	admin.DELETE("/users/:name/tokens/:token", s.handleRevokeToken)
 	admin.GET("/audit", s.handleAudit)
 	admin.POST("/model/reload", s.handleReload)
+	admin.POST("/uploads", s.handleUpload)
+	admin.POST("/uploads/:id/keep", s.handleKeepUpload)
+	admin.DELETE("/uploads/:id", s.handleDiscardUpload)
 	api.GET("/ws", s.handleWS)
 	api.GET("/export", s.handleExport)
 	api.POST("/export", s.handleExport)

@@ -145,6 +145,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	log.Info("ready", "examples", examples.Len(), "vocabulary", engine.Rules.Lexicon().Size())
 	webOpts.TranslatorNote, webOpts.Examples = note, examples
+	// Files an admin uploads on the page are imported beside the metadata store.
+	webOpts.UploadDir = filepath.Join(filepath.Dir(*meta), "uploads")
 	if cfg.Model != "" {
 		// The model file can change under a running server: POST
 		// /api/v1/model/reload or SIGHUP reads it again.

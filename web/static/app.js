@@ -13,6 +13,8 @@ const I18N = {
     thinking: "正在理解问题…", connected: "已连接", reconnecting: "连接断开，正在重连…", cancel: "取消",
     unit: "单位", dims: "可拆分维度", synonyms: "同义词", lang: "English", canceled: "已取消",
     suggestions: "接着问", translator: "理解方式", rules: "规则", llm: "大模型", memory: "已确认的问法",
+    uploadPanel: "上传数据", uploadHint: "把 CSV、Parquet、JSON lines 或 Excel 文件拖到这里，或", chooseFile: "选择文件", uploading: "正在导入和分析…",
+    imported: "已导入", problems: "发现的问题", draftModel: "起草的模型", previewTitle: "它已经能回答", keepData: "使用这份数据", discardData: "放弃", kept: "已切换到这份数据，可以开始提问了",
     drivers: "变化的主要因素（占变化的比例）", reviewPanel: "错题集", fix: "保存为正确理解", dismiss: "其实没错", comment: "哪里不对？（可选）", send: "提交", noReviews: "没有待处理的错题",
     reviewCounts: (c) => `最近 ${c.asks} 次提问：未找到指标 ${c.no_metric}，需澄清 ${c.clarified}，拒答 ${c.refused}，标记不对 ${c.marked_wrong}，出错 ${c.errors}；回答来自 规则 ${c.translators.rules || 0} · 大模型 ${c.translators.llm || 0} · 记忆 ${c.translators.memory || 0}`,
     metricPick: "指标", dimsPick: "拆分", rangePick: "时间", asked: "提问", readAs: "理解为", userComment: "用户说明",
@@ -35,6 +37,8 @@ const I18N = {
     thinking: "Reading the question…", connected: "Connected", reconnecting: "Disconnected, reconnecting…", cancel: "Cancel",
     unit: "Unit", dims: "Can be split by", synonyms: "Synonyms", lang: "中文", canceled: "Canceled",
     suggestions: "Follow up", translator: "Read by", rules: "rules", llm: "LLM", memory: "confirmed question",
+    uploadPanel: "Upload data", uploadHint: "Drop a CSV, Parquet, JSON lines or Excel file here, or", chooseFile: "choose a file", uploading: "Importing and profiling…",
+    imported: "Imported", problems: "Problems found", draftModel: "Drafted model", previewTitle: "It can already answer", keepData: "Use this data", discardData: "Discard", kept: "Switched to this data: ask away",
     drivers: "What drove the change (share of the change)", reviewPanel: "Review queue", fix: "Save as the right reading", dismiss: "It was right", comment: "What was wrong? (optional)", send: "Send", noReviews: "Nothing to review",
     reviewCounts: (c) => `Last ${c.asks} asks: no metric found ${c.no_metric}, clarified ${c.clarified}, refused ${c.refused}, marked wrong ${c.marked_wrong}, errors ${c.errors}; answered by rules ${c.translators.rules || 0} · LLM ${c.translators.llm || 0} · memory ${c.translators.memory || 0}`,
     metricPick: "Metric", dimsPick: "Split by", rangePick: "Time", asked: "Asked", readAs: "Read as", userComment: "Comment",
@@ -892,6 +896,10 @@ async function start() {
   if (state.me && state.me.admin) $("#open-reviews").classList.remove("hidden");
   $("#open-reviews").onclick = () => { renderReviews(); $("#review-panel").classList.remove("hidden"); };
   $("#close-reviews").onclick = () => $("#review-panel").classList.add("hidden");
+  if (state.me && state.me.admin) $("#open-upload").classList.remove("hidden");
+  $("#open-upload").onclick = () => $("#upload-panel").classList.remove("hidden");
+  $("#close-upload").onclick = () => $("#upload-panel").classList.add("hidden");
+  setupUpload();
   $("#close-catalog").onclick = () => $("#catalog").classList.add("hidden");
   $("#catalog-filter").oninput = renderCatalog;
   connect();
@@ -903,3 +911,65 @@ async function start() {
 }
 
 init();
+
+// ---- upload (admin) ---------------------------------------------------------
+// A dropped file is imported into a DuckDB file of its own and profiled; the
+// page shows the import report, the drafted model and the first answers,
+// and keeps or discards it.
+function setupUpload() {
+  const zone = $("#drop-zone"), input = $("#upload-file");
+  zone.ondragover = (e) => { e.preventDefault(); zone.classList.add("over"); };
+  zone.ondragleave = () => zone.classList.remove("over");
+  zone.ondrop = (e) => { e.preventDefault(); zone.classList.remove("over"); if (e.dataTransfer.files[0]) uploadFile(e.dataTransfer.files[0]); };
+  input.onchange = () => { if (input.files[0]) uploadFile(input.files[0]); };
+}
+
+async function uploadFile(file) {
+  const out = $("#upload-result");
+  out.innerHTML = "";
+  out.appendChild(el("div", "meta", t("uploading")));
+  const form = new FormData();
+  form.append("file", file);
+  const res = await fetch("/api/v1/uploads", { method: "POST", body: form });
+  const body = await res.json();
+  out.innerHTML = "";
+  if (!res.ok) { out.appendChild(el("div", "login-error", (body.error && body.error.message) || res.status)); return; }
+  const r = body.report;
+  out.appendChild(el("h3", "", t("imported") + ": " + r.table + " · " + Number(r.rows).toLocaleString() + " rows"));
+  const cols = el("table", "result upload-columns");
+  for (const c of r.columns) {
+    const tr = el("tr");
+    tr.append(el("td", "", c.name), el("td", "", c.type), el("td", "num", c.nulls ? c.nulls.toLocaleString() + " empty" : ""));
+    cols.appendChild(tr);
+  }
+  out.appendChild(cols);
+  if (r.problems && r.problems.length) {
+    out.appendChild(el("h3", "", t("problems")));
+    const ul = el("ul", "upload-problems");
+    for (const p of r.problems) ul.appendChild(el("li", "", p.kind + (p.column ? " · " + p.column : "") + " · " + p.count + (p.example ? " · " + p.example : "")));
+    out.appendChild(ul);
+  }
+  out.appendChild(el("h3", "", t("previewTitle")));
+  for (const p of body.preview || []) {
+    const card = el("div", "upload-preview");
+    card.append(el("div", "chip metric", p.question), el("div", "answer", p.answer));
+    if (p.columns && p.rows && p.rows.length > 1) { const w = el("div", "table-wrap"); renderTable(w, p.columns, p.rows); card.appendChild(w); }
+    out.appendChild(card);
+  }
+  const details = el("details", "");
+  details.append(el("summary", "", t("draftModel")), el("pre", "sql", body.model));
+  out.appendChild(details);
+  const keep = el("button", "primary keep", t("keepData")), discard = el("button", "discard", t("discardData"));
+  keep.onclick = async () => {
+    const k = await fetch("/api/v1/uploads/" + body.id + "/keep", { method: "POST" });
+    const kb = await k.json();
+    if (!k.ok) { out.appendChild(el("div", "login-error", (kb.error && kb.error.message) || k.status)); return; }
+    state.model = await (await fetch("/api/v1/model")).json();
+    state.currency = state.model.currency || "CNY";
+    state.locale = state.model.locale || "";
+    out.appendChild(el("div", "meta kept", t("kept")));
+    keep.disabled = discard.disabled = true;
+  };
+  discard.onclick = async () => { await fetch("/api/v1/uploads/" + body.id, { method: "DELETE" }); out.innerHTML = ""; };
+  out.append(keep, discard);
+}
