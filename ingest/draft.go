@@ -201,11 +201,27 @@ func (d *drafter) metrics(f *TableProfile, timeCol *ColumnProfile) {
 			d.line("    time: %s", q(col(timeCol.Name)))
 		}
 	}
-	metric := func(name, zh, en, desc, unit string) {
+	metric := func(name, zh, en, desc, unit, synonyms string) {
 		d.line("  %s:", name)
 		d.line("    label: {zh: %s, en: %s}", q(zh), q(en))
 		d.line("    description: %s", q(desc))
 		d.line("    unit: %s", unit)
+		if synonyms != "" {
+			d.line("    synonyms: [%s]", synonyms)
+		}
+	}
+	// simple writes a metric aggregating the fact table (filter may be "").
+	simple := func(name, zh, en, desc, unit, synonyms, agg, expr, filter string) {
+		metric(name, zh, en, desc, unit, synonyms)
+		d.line("    table: %s", f.Name)
+		timeLine()
+		d.line("    agg: %s", agg)
+		if expr != "" {
+			d.line("    expr: %s", q(expr))
+		}
+		if filter != "" {
+			d.line("    filter: %s", q(filter))
+		}
 	}
 	var sales string
 	switch {
@@ -214,61 +230,33 @@ func (d *drafter) metrics(f *TableProfile, timeCol *ColumnProfile) {
 	case qty != nil && price != nil:
 		sales = col(qty.Name) + " * " + col(price.Name)
 	}
-	negatives := func(cs ...*ColumnProfile) {
-		for _, c := range cs {
+	if sales != "" {
+		simple("sales", "销售额", "Sales", "Sum of "+sales+".", "currency", "营业额, 销售金额, revenue, turnover", "sum", sales, "")
+		for _, c := range []*ColumnProfile{amount, qty, price} {
 			if c != nil && c.Negative > 0 {
 				d.line("    # check: %d rows have %s below zero (returns, cancellations?): add a filter if they are not sales", c.Negative, c.Name)
 			}
 		}
 	}
-	if sales != "" {
-		metric("sales", "销售额", "Sales", "Sum of "+sales+".", "currency")
-		d.line("    synonyms: [营业额, 销售金额, revenue, turnover]")
-		d.line("    table: %s", f.Name)
-		timeLine()
-		d.line("    agg: sum")
-		d.line("    expr: %s", q(sales))
-		negatives(amount, qty, price)
-	}
 	if order != nil {
-		metric("orders", "订单数", "Orders", "Distinct "+order.Name+".", "count")
-		d.line("    synonyms: [订单量, 单量, number of orders, invoices]")
-		d.line("    table: %s", f.Name)
-		timeLine()
-		d.line("    agg: count_distinct")
-		d.line("    expr: %s", q(col(order.Name)))
+		simple("orders", "订单数", "Orders", "Distinct "+order.Name+".", "count", "订单量, 单量, number of orders, invoices", "count_distinct", col(order.Name), "")
 	} else {
-		metric("rows", "记录数", "Rows", "Number of rows.", "count")
-		d.line("    table: %s", f.Name)
-		timeLine()
-		d.line("    agg: count")
+		simple("rows", "记录数", "Rows", "Number of rows.", "count", "", "count", "", "")
 	}
 	if sales != "" && order != nil {
-		metric("aov", "客单价", "Average order value", "Sales divided by orders.", "currency")
-		d.line("    synonyms: [平均订单金额, 笔单价, aov, average order value]")
+		metric("aov", "客单价", "Average order value", "Sales divided by orders.", "currency", "平均订单金额, 笔单价, aov, average order value")
 		d.line("    type: derived")
 		d.line("    expr: sales / orders")
 	}
 	if customer != nil {
-		metric("customers", "客户数", "Customers", "Distinct "+customer.Name+" (rows without one are not counted).", "count")
-		d.line("    synonyms: [顾客数, 购买人数, buyers, number of customers]")
-		d.line("    table: %s", f.Name)
-		timeLine()
-		d.line("    agg: count_distinct")
-		d.line("    expr: %s", q(col(customer.Name)))
-		d.line("    filter: %s", q(col(customer.Name)+" IS NOT NULL"))
+		simple("customers", "客户数", "Customers", "Distinct "+customer.Name+" (rows without one are not counted).", "count",
+			"顾客数, 购买人数, buyers, number of customers", "count_distinct", col(customer.Name), col(customer.Name)+" IS NOT NULL")
 	}
 	if qty != nil {
-		metric("units", "销量", "Units", "Sum of "+qty.Name+".", "count")
-		d.line("    synonyms: [件数, 销售件数, quantity, units sold]")
-		d.line("    table: %s", f.Name)
-		timeLine()
-		d.line("    agg: sum")
-		d.line("    expr: %s", q(col(qty.Name)))
+		simple("units", "销量", "Units", "Sum of "+qty.Name+".", "count", "件数, 销售件数, quantity, units sold", "sum", col(qty.Name), "")
 	}
 	if customer != nil && order != nil {
-		metric("repurchase_rate", "复购率", "Repurchase rate", "Share of customers with at least 2 distinct "+order.Name+" in the period.", "percent")
-		d.line("    synonyms: [回购率, repeat rate, repurchase rate]")
+		metric("repurchase_rate", "复购率", "Repurchase rate", "Share of customers with at least 2 distinct "+order.Name+" in the period.", "percent", "回购率, repeat rate, repurchase rate")
 		d.line("    type: repeat")
 		d.line("    table: %s", f.Name)
 		timeLine()
@@ -287,10 +275,7 @@ func (d *drafter) metrics(f *TableProfile, timeCol *ColumnProfile) {
 		if c == price {
 			agg, zh = "avg", "平均"
 		}
-		metric(ident(agg+"_"+c.Name), zh+" "+c.Name, strings.ToUpper(agg[:1])+agg[1:]+" of "+c.Name, strings.ToUpper(agg[:1])+agg[1:]+" of "+c.Name+".", unit)
-		d.line("    table: %s", f.Name)
-		timeLine()
-		d.line("    agg: %s", agg)
-		d.line("    expr: %s", q(col(c.Name)))
+		title := strings.ToUpper(agg[:1]) + agg[1:] + " of " + c.Name
+		simple(ident(agg+"_"+c.Name), zh+" "+c.Name, title, title+".", unit, "", agg, col(c.Name), "")
 	}
 }
