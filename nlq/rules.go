@@ -150,7 +150,7 @@ func (r *Rules) Lexicon() *Lexicon { return r.lex }
 
 // stopwords are function words a question may hold without losing meaning.
 var stopwords = strings.Fields(`的 了 是 多少 吗 呢 啊 吧 呀 哦 嘛 请问 请 帮我 帮忙 麻烦 查询 查一下 查查 查 看一下 看看 看下 看 一下 给我 给 显示 展示 列出 统计 数据 情况 怎么样 怎样 如何 有多少 有 多 少 分别 分别是 各 按照 按 每个 每 分 哪个 哪些 哪 和 与 及 以及 跟 同 在 中 里 里面 其中 对比 比较 比 排名 排行 最 高 低 好 差 前 后 个 名 家 位 款 做 做得 得 表现 怎么 一共 总共 合计 共 总 总的 整体 全部 所有 都 也 还 再 又 就 只 仅 要 想 想知道 知道 告诉 能 可以 为 为止 截至 到 至 从 起 期间 时候 时 年 月 日 天 周 季度 拆开 拆分 细分 维度 分布 下 上 多大 大概 大约 目前 现在 当前 数 量 金额 值 率 指标 怎么算 计算 口径 一样 呢 吗 能否 是否 有没有 几 卖 卖得 排 趋势
-what is are was were the of in on at by for show me how many much did do does and vs versus per each which a an list give tell get what's whats please can you i want to know about from to with between than rate number total overall all our we my this that last over time compare compared breakdown split sorted ranked rank ranking top bottom highest lowest best worst most least who where when why`)
+what is are was were the of in on at by for show me how many much did do does and vs versus per each which a an list give tell get what's whats please can you i want to know about from to with between than rate number total overall all our we my this that last over time compare compared breakdown split sorted ranked rank ranking top bottom highest lowest best worst most least who where when why had has have having been be being it its their there these those any some got`)
 
 var stopSet = func() map[string]bool {
 	m := map[string]bool{}
