@@ -593,7 +593,7 @@ func (cp *compiler) renderResult(units []unitRef, refs, prevRefs map[string]stri
 		}
 	case len(units) == 1:
 		from = append(from, "FROM "+cp.q(units[0].name))
-	case len(units) == 2 && len(units[0].keys) == len(keys) && len(units[1].keys) == len(keys) && !units[1].previous:
+	case len(units) == 2 && len(units[0].keys) == len(keys) && len(units[1].keys) == len(keys) && !units[1].previous && cp.d.NullSafeFullJoin():
 		// Two aggregations over the same groups: one full join, no groups CTE.
 		a, b := cp.q(units[0].name), cp.q(units[1].name)
 		var on []string

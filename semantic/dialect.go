@@ -35,6 +35,9 @@ type Dialect interface {
 	FirstRows(from, alias, joins, entity, time string, pk []string, where string) string
 	// AddDuration moves a timestamp expression forward by d.
 	AddDuration(expr string, d time.Duration) string
+	// NullSafeFullJoin reports whether a FULL JOIN may join on IS NOT
+	// DISTINCT FROM (PostgreSQL refuses it: the groups are united first).
+	NullSafeFullJoin() bool
 }
 
 // DuckDB is the dialect of DuckDB 1.x.
@@ -99,6 +102,8 @@ func (duckDialect) Contains(expr, param string) string {
 	return fmt.Sprintf("contains(%s, %s)", expr, param)
 }
 
+func (duckDialect) NullSafeFullJoin() bool { return true }
+
 func (duckDialect) AddDuration(expr string, d time.Duration) string {
 	return fmt.Sprintf("%s + INTERVAL %d SECOND", expr, int64(d/time.Second))
 }
@@ -119,4 +124,62 @@ func (d duckDialect) FirstRows(from, alias, joins, entity, time string, pk []str
 	}
 	return fmt.Sprintf("SELECT %s.*\nFROM %s%s\nQUALIFY row_number() OVER (PARTITION BY %s ORDER BY %s, %s) = 1",
 		alias, strings.ReplaceAll(inner, "\n  ", "\n"), strings.ReplaceAll(cond, "\n  ", "\n"), entity, time, strings.Join(pk, ", "))
+}
+
+// Postgres is the dialect of PostgreSQL 13 and later.
+var Postgres Dialect = pgDialect{}
+
+type pgDialect struct{ duckDialect }
+
+func (pgDialect) Name() string { return "postgres" }
+
+func (pgDialect) Literal(v any) string {
+	if x, ok := v.(time.Time); ok {
+		if x.Hour() == 0 && x.Minute() == 0 && x.Second() == 0 {
+			return "TIMESTAMP '" + x.Format(time.DateOnly) + "'"
+		}
+		return "TIMESTAMP '" + x.Format(time.DateTime) + "'"
+	}
+	return duckDialect{}.Literal(v)
+}
+
+func (pgDialect) ShiftDate(expr string, s Shift) string {
+	switch {
+	case s.Months != 0 && s.Days != 0:
+		return fmt.Sprintf("CAST(%s + INTERVAL '%d month' + INTERVAL '%d day' AS DATE)", expr, s.Months, s.Days)
+	case s.Months != 0:
+		return fmt.Sprintf("CAST(%s + INTERVAL '%d month' AS DATE)", expr, s.Months)
+	case s.Days != 0:
+		return fmt.Sprintf("CAST(%s + INTERVAL '%d day' AS DATE)", expr, s.Days)
+	}
+	return expr
+}
+
+func (d pgDialect) DateSeries(grain, start, end string) string {
+	return fmt.Sprintf("(SELECT CAST(g AS DATE) AS %s FROM generate_series(CAST(%s AS TIMESTAMP), CAST(%s AS TIMESTAMP) - INTERVAL '1 second', INTERVAL '1 %s') AS g)",
+		d.QuoteIdent("bucket"), start, end, duckGrainUnit[grain])
+}
+
+func (pgDialect) Contains(expr, param string) string {
+	return fmt.Sprintf("strpos(%s, %s) > 0", expr, param)
+}
+
+func (pgDialect) NullSafeFullJoin() bool { return false }
+
+func (pgDialect) AddDuration(expr string, d time.Duration) string {
+	return fmt.Sprintf("%s + INTERVAL '%d seconds'", expr, int64(d/time.Second))
+}
+
+func (d pgDialect) FirstRows(from, alias, joins, entity, time string, pk []string, where string) string {
+	cond := ""
+	if where != "" {
+		cond = "\nWHERE " + where
+	}
+	inner := from
+	if joins != "" {
+		inner += "\n" + joins
+	}
+	// DISTINCT ON keeps each entity's first row in the ORDER BY.
+	return fmt.Sprintf("SELECT DISTINCT ON (%s) %s.*\nFROM %s%s\nORDER BY %s, %s, %s",
+		entity, alias, inner, cond, entity, time, strings.Join(pk, ", "))
 }

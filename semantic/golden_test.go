@@ -56,26 +56,34 @@ func TestCompileGolden(t *testing.T) {
 			if query == nil {
 				t.Fatal("no query.json section")
 			}
-			name, got := "duckdb.sql", ""
+			// Each case compiles for DuckDB and for PostgreSQL (an error is the same for both).
+			type section struct{ name, text string }
+			var sections []section
 			q, err := semantic.ParseQuery(query)
-			var plan *semantic.Plan
-			var countSQL string
-			switch {
-			case err == nil && q.List != "":
-				var lp *semantic.ListPlan
-				if lp, err = semantic.CompileList(m, q, opts); err == nil {
-					plan, countSQL = lp.Plan, lp.CountPlan().DisplaySQL()+"\n"
+			for _, dialect := range []semantic.Dialect{semantic.DuckDB, semantic.Postgres} {
+				o := opts
+				o.Dialect = dialect
+				var plan *semantic.Plan
+				var countSQL string
+				cerr := err
+				switch {
+				case cerr == nil && q.List != "":
+					var lp *semantic.ListPlan
+					if lp, cerr = semantic.CompileList(m, q, o); cerr == nil {
+						plan, countSQL = lp.Plan, lp.CountPlan().DisplaySQL()+"\n"
+					}
+				case cerr == nil:
+					plan, cerr = semantic.Compile(m, q, o)
 				}
-			case err == nil:
-				plan, err = semantic.Compile(m, q, opts)
-			}
-			if err != nil {
-				name, got = "error", errorText(err)
-			} else {
-				got = plan.DisplaySQL() + "\n"
+				if cerr != nil {
+					sections = []section{{"error", errorText(cerr)}}
+					break
+				}
+				text := plan.DisplaySQL() + "\n"
 				if countSQL != "" {
-					got += "/* the count */\n" + countSQL
+					text += "/* the count */\n" + countSQL
 				}
+				sections = append(sections, section{dialect.Name() + ".sql", text})
 			}
 			if *update {
 				ar.Files = []txtar.File{{Name: "query.json", Data: query}}
@@ -85,24 +93,28 @@ func TestCompileGolden(t *testing.T) {
 				if rules != nil {
 					ar.Files = append(ar.Files, txtar.File{Name: "rules.json", Data: rules})
 				}
-				ar.Files = append(ar.Files, txtar.File{Name: name, Data: []byte(got)})
+				for _, sec := range sections {
+					ar.Files = append(ar.Files, txtar.File{Name: sec.name, Data: []byte(sec.text)})
+				}
 				if err := os.WriteFile(file, txtar.Format(ar), 0o644); err != nil {
 					t.Fatal(err)
 				}
 				return
 			}
-			var want string
-			found := false
-			for _, f := range ar.Files {
-				if f.Name == name {
-					want, found = string(f.Data), true
+			for _, sec := range sections {
+				var want string
+				found := false
+				for _, f := range ar.Files {
+					if f.Name == sec.name {
+						want, found = string(f.Data), true
+					}
 				}
-			}
-			if !found {
-				t.Fatalf("got %s, but the archive has no %s section:\n%s", name, name, got)
-			}
-			if got != want {
-				t.Errorf("%s differs (run go test ./semantic -update and review)\n--- got\n%s\n--- want\n%s", name, got, want)
+				if !found {
+					t.Fatalf("got %s, but the archive has no %s section:\n%s", sec.name, sec.name, sec.text)
+				}
+				if sec.text != want {
+					t.Errorf("%s differs (run go test ./semantic -update and review)\n--- got\n%s\n--- want\n%s", sec.name, sec.text, want)
+				}
 			}
 		})
 	}

@@ -1,0 +1,119 @@
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// LoadFrom copies tables of a DuckDB database (src, opened by
+// semantic/duckdb) into PostgreSQL with COPY (pgx CopyFrom, no row-by-row
+// inserts), replacing tables of the same names. Types map as DuckDB's do:
+// DECIMAL(p,s) → NUMERIC(p,s), DOUBLE → DOUBLE PRECISION, VARCHAR → TEXT.
+func (db *DB) LoadFrom(ctx context.Context, src *sql.DB, tables ...string) error {
+	for _, table := range tables {
+		if err := db.loadTable(ctx, src, table); err != nil {
+			return fmt.Errorf("load %s: %w", table, err)
+		}
+	}
+	return nil
+}
+
+func pgType(duck string) string {
+	t := strings.ToUpper(duck)
+	switch {
+	case strings.HasPrefix(t, "DECIMAL"):
+		return "NUMERIC" + strings.TrimPrefix(t, "DECIMAL")
+	case t == "DOUBLE" || t == "FLOAT":
+		return "DOUBLE PRECISION"
+	case t == "VARCHAR":
+		return "TEXT"
+	case t == "HUGEINT" || t == "UBIGINT":
+		return "NUMERIC"
+	case t == "UINTEGER":
+		return "BIGINT"
+	case t == "TINYINT" || t == "UTINYINT" || t == "USMALLINT":
+		return "INTEGER"
+	}
+	return t // INTEGER, BIGINT, SMALLINT, BOOLEAN, DATE, TIMESTAMP
+}
+
+func (db *DB) loadTable(ctx context.Context, src *sql.DB, table string) error {
+	rows, err := src.QueryContext(ctx, "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = ? ORDER BY ordinal_position", table)
+	if err != nil {
+		return err
+	}
+	var names, types, sel []string
+	for rows.Next() {
+		var n, t string
+		if err := rows.Scan(&n, &t); err != nil {
+			rows.Close()
+			return err
+		}
+		names, types = append(names, n), append(types, t)
+		q := `"` + strings.ReplaceAll(n, `"`, `""`) + `"`
+		if strings.HasPrefix(strings.ToUpper(t), "DECIMAL") {
+			q = "CAST(" + q + " AS DOUBLE)" // pgx writes a float64 into NUMERIC exactly as printed
+		}
+		sel = append(sel, q)
+	}
+	rows.Close()
+	if len(names) == 0 {
+		return fmt.Errorf("no such table")
+	}
+	var defs []string
+	for i, n := range names {
+		defs = append(defs, pgx.Identifier{n}.Sanitize()+" "+pgType(types[i]))
+	}
+	id := pgx.Identifier{table}.Sanitize()
+	if _, err := db.pool.Exec(ctx, "DROP TABLE IF EXISTS "+id); err != nil {
+		return err
+	}
+	if _, err := db.pool.Exec(ctx, "CREATE TABLE "+id+" ("+strings.Join(defs, ", ")+")"); err != nil {
+		return err
+	}
+	data, err := src.QueryContext(ctx, "SELECT "+strings.Join(sel, ", ")+" FROM \""+table+"\"")
+	if err != nil {
+		return err
+	}
+	defer data.Close()
+	_, err = db.pool.CopyFrom(ctx, pgx.Identifier{table}, names, &sqlRows{rows: data, n: len(names)})
+	if err != nil {
+		return err
+	}
+	_, err = db.pool.Exec(ctx, "ANALYZE "+id)
+	return err
+}
+
+// sqlRows adapts database/sql rows to pgx's CopyFromSource.
+type sqlRows struct {
+	rows *sql.Rows
+	n    int
+	vals []any
+	err  error
+}
+
+func (r *sqlRows) Next() bool {
+	if !r.rows.Next() {
+		return false
+	}
+	r.vals = make([]any, r.n)
+	ptrs := make([]any, r.n)
+	for i := range ptrs {
+		ptrs[i] = &r.vals[i]
+	}
+	r.err = r.rows.Scan(ptrs...)
+	return r.err == nil
+}
+
+func (r *sqlRows) Values() ([]any, error) { return r.vals, r.err }
+
+func (r *sqlRows) Err() error {
+	if r.err != nil {
+		return r.err
+	}
+	return r.rows.Err()
+}
