@@ -13,7 +13,6 @@ import (
 	"github.com/wenshu-bi/wenshu/semantic/resultcmp"
 )
 
-
 // portable are the bench queries whose model SQL is plain enough for both
 // engines (base tables only; the derived tables' SQL is DuckDB's so far).
 var portable = map[string]bool{
