@@ -166,6 +166,11 @@ func (pgDialect) Contains(expr, param string) string {
 
 func (pgDialect) NullSafeFullJoin() bool { return false }
 
+// Divide divides as a fraction: PostgreSQL divides integers as integers.
+func (pgDialect) Divide(a, b string) string {
+	return fmt.Sprintf("CAST(%s AS DOUBLE PRECISION) / NULLIF(%s, 0)", a, b)
+}
+
 func (pgDialect) AddDuration(expr string, d time.Duration) string {
 	return fmt.Sprintf("%s + INTERVAL '%d seconds'", expr, int64(d/time.Second))
 }

@@ -6,6 +6,9 @@ import (
 	"strings"
 )
 
+// The SQL written here is the common ground of DuckDB and PostgreSQL
+// (INTERVAL '29 day', FILTER, date - date).
+
 // Entity attributes as of a day, declared instead of written in SQL: a
 // table with `stages:` holds each entity's lifecycle stage (the first rule
 // that holds, in order, over the days from its first and last event to the
@@ -177,9 +180,9 @@ func (p *modelParser) stagesSQL(m *Model, t *Table, s *Stages) string {
 		case r.Never:
 			whens = append(whens, "WHEN h.k IS NULL THEN "+lit)
 		case r.FirstWithinDays > 0:
-			whens = append(whens, fmt.Sprintf("WHEN h.first_day >= {{ref_day}} - INTERVAL %d DAY THEN %s", r.FirstWithinDays-1, lit))
+			whens = append(whens, fmt.Sprintf("WHEN h.first_day >= {{ref_day}} - INTERVAL '%d day' THEN %s", r.FirstWithinDays-1, lit))
 		default:
-			whens = append(whens, fmt.Sprintf("WHEN h.last_day >= {{ref_day}} - INTERVAL %d DAY THEN %s", r.LastWithinDays-1, lit))
+			whens = append(whens, fmt.Sprintf("WHEN h.last_day >= {{ref_day}} - INTERVAL '%d day' THEN %s", r.LastWithinDays-1, lit))
 		}
 	}
 	if !slices.ContainsFunc(s.Rules, func(r StageRule) bool { return r.Never }) {
@@ -196,13 +199,13 @@ func (p *modelParser) stagesSQL(m *Model, t *Table, s *Stages) string {
 	if ev.Amount != "" {
 		amount = ev.Amount
 	}
-	where := []string{ev.Entity + " IS NOT NULL", ev.Time + " < {{ref_day}} + INTERVAL 1 DAY"}
+	where := []string{ev.Entity + " IS NOT NULL", ev.Time + " < {{ref_day}} + INTERVAL '1 day'"}
 	if ev.Filter != "" {
 		where = append([]string{"(" + strings.TrimSpace(ev.Filter) + ")"}, where...)
 	}
 	since := ""
 	if s.Since != "" {
-		since = "\nWHERE x." + s.Since + " < {{ref_day}} + INTERVAL 1 DAY"
+		since = "\nWHERE x." + s.Since + " < {{ref_day}} + INTERVAL '1 day'"
 	}
 	return fmt.Sprintf(`WITH e AS (
   SELECT %s AS k, CAST(%s AS DATE) AS d, %s AS amount
@@ -210,8 +213,8 @@ func (p *modelParser) stagesSQL(m *Model, t *Table, s *Stages) string {
   WHERE %s
 ), h AS (
   SELECT k, min(d) AS first_day, max(d) AS last_day,
-         count(*) FILTER (WHERE d >= {{ref_day}} - INTERVAL %d DAY) AS window_events,
-         sum(amount) FILTER (WHERE d >= {{ref_day}} - INTERVAL %d DAY) AS window_amount
+         count(*) FILTER (WHERE d >= {{ref_day}} - INTERVAL '%d day') AS window_events,
+         sum(amount) FILTER (WHERE d >= {{ref_day}} - INTERVAL '%d day') AS window_amount
   FROM e
   GROUP BY k
 )
@@ -262,7 +265,7 @@ func (p *modelParser) rfmSQL(m *Model, t *Table, r *RFM) string {
 	}
 	ev := r.Events
 	where := []string{ev.Entity + " IS NOT NULL",
-		fmt.Sprintf("%s >= {{ref_day}} - INTERVAL %d DAY", ev.Time, r.WindowDays-1), ev.Time + " < {{ref_day}} + INTERVAL 1 DAY"}
+		fmt.Sprintf("%s >= {{ref_day}} - INTERVAL '%d day'", ev.Time, r.WindowDays-1), ev.Time + " < {{ref_day}} + INTERVAL '1 day'"}
 	if ev.Filter != "" {
 		where = append([]string{"(" + strings.TrimSpace(ev.Filter) + ")"}, where...)
 	}
