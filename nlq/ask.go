@@ -177,7 +177,16 @@ func (e *Engine) ExportLimit() int {
 // CompileOptions are the options every compile of this engine uses for an
 // asker of the given scope (nil sees everything).
 func (e *Engine) CompileOptions(asOf semantic.Date, scope *Scope) semantic.CompileOptions {
-	return semantic.CompileOptions{AsOf: asOf, Access: scope.access(), Materialized: e.Materialized}
+	return semantic.CompileOptions{AsOf: asOf, Access: scope.access(), Materialized: e.Materialized, Dialect: dialectOf(e.Runner)}
+}
+
+// dialectOf is the SQL dialect of a runner that names one (semantic/duckdb,
+// semantic/postgres), else DuckDB's.
+func dialectOf(r any) semantic.Dialect {
+	if d, ok := r.(interface{ Dialect() semantic.Dialect }); ok {
+		return d.Dialect()
+	}
+	return semantic.DuckDB
 }
 
 // NewConversationID returns a random conversation id (128 bits, not guessable).

@@ -194,7 +194,8 @@ func (e *Engine) insightDims(q *semantic.Query, scope *Scope) []string {
 		pinned := slices.ContainsFunc(q.Filters, func(f semantic.Filter) bool {
 			return f.Dimension == d.Name && (f.Op == "eq" || f.Op == "in" && len(f.Values) == 1)
 		})
-		if !pinned && scope.DimensionVisible(d.Name) && !e.stateAsOf(d) {
+		// Numbers (days since the last order, a member's ID) are no categories to explain by.
+		if !pinned && scope.DimensionVisible(d.Name) && !e.stateAsOf(d) && d.Type != semantic.DimNumber {
 			out = append(out, d.Name)
 		}
 	}
@@ -206,10 +207,19 @@ func (e *Engine) insightDims(q *semantic.Query, scope *Scope) []string {
 // itself (who bought in October is "active" at its end), so it cannot
 // explain the change of that outcome, and is not looked at for drivers.
 func (e *Engine) stateAsOf(d *semantic.Dimension) bool {
-	table, _, _ := strings.Cut(d.Expr, ".")
-	t := e.Model.Table(table)
-	return t != nil && strings.Contains(t.SQL, "{{ref_day}}")
+	if strings.Contains(d.Expr, "{{ref_day}}") {
+		return true
+	}
+	for _, m := range tableRefRE.FindAllStringSubmatch(d.Expr, -1) {
+		if t := e.Model.Table(m[1]); t != nil && strings.Contains(t.SQL, "{{ref_day}}") {
+			return true
+		}
+	}
+	return false
 }
+
+// tableRefRE finds the tables an expression names (member_life.last_day).
+var tableRefRE = regexp.MustCompile(`\b([a-z_][a-z0-9_]*)\.[a-zA-Z_"]`)
 
 // insightWorkers is how many grouped queries of one analysis run at once.
 const insightWorkers = 4

@@ -22,6 +22,7 @@ func LoadValues(ctx context.Context, m *semantic.Model, r Runner) (map[string][]
 // loadValues reads up to limit values of every dimension under opts (its
 // access rules restrict the rows).
 func loadValues(ctx context.Context, m *semantic.Model, r Runner, opts semantic.CompileOptions, limit int) (map[string][]string, error) {
+	opts.Dialect = dialectOf(r)
 	out := map[string][]string{}
 	for _, d := range m.Dimensions {
 		plan, err := semantic.ValuesPlan(m, d.Name, limit, opts)

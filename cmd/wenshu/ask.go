@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/url"
 	"os"
 	"strings"
 	"text/tabwriter"
@@ -14,10 +15,33 @@ import (
 	"github.com/wenshu-bi/wenshu/nlq"
 	"github.com/wenshu-bi/wenshu/semantic"
 	"github.com/wenshu-bi/wenshu/semantic/duckdb"
+	"github.com/wenshu-bi/wenshu/semantic/postgres"
 )
 
+// dataDB is what a command reads: DuckDB for a file, PostgreSQL for a
+// postgres:// URL (--db).
+type dataDB interface {
+	nlq.Runner
+	CheckModel(ctx context.Context, m *semantic.Model, opts semantic.CompileOptions) error
+	Stats(ctx context.Context) (map[string]int64, error)
+	Query(ctx context.Context, query string, args ...any) ([]string, [][]any, bool, error)
+	Close() error
+}
+
+func isPostgresURL(s string) bool {
+	return strings.HasPrefix(s, "postgres://") || strings.HasPrefix(s, "postgresql://")
+}
+
+// openData opens --db read-only.
+func openData(ctx context.Context, cfg *dataConfig) (dataDB, error) {
+	if isPostgresURL(cfg.DB) {
+		return postgres.Open(ctx, cfg.DB, postgres.Options{MaxConns: int32(cfg.PGPool), Timeout: cfg.PGTimeout})
+	}
+	return duckdb.Open(cfg.DB, cfg.duckOptions())
+}
+
 // openEngine opens the data read-only and builds the ask pipeline on it.
-func openEngine(ctx context.Context, cfg *dataConfig, log *slog.Logger) (*nlq.Engine, *duckdb.DB, error) {
+func openEngine(ctx context.Context, cfg *dataConfig, log *slog.Logger) (*nlq.Engine, dataDB, error) {
 	m, err := cfg.loadModel()
 	if err != nil {
 		return nil, nil, err
@@ -31,7 +55,7 @@ func openEngine(ctx context.Context, cfg *dataConfig, log *slog.Logger) (*nlq.En
 			return nil, nil, err
 		}
 	}
-	db, err := duckdb.Open(cfg.DB, cfg.duckOptions())
+	db, err := openData(ctx, cfg)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -40,7 +64,7 @@ func openEngine(ctx context.Context, cfg *dataConfig, log *slog.Logger) (*nlq.En
 		db.Close()
 		return nil, nil, fmt.Errorf("the model does not fit the data:\n%w", err)
 	}
-	log.Info("engine", "memory_limit", cfg.MemoryLimit, "threads", cfg.Threads, "cache_mb", cfg.CacheMB)
+	log.Info("engine", "db", redactURL(cfg.DB), "memory_limit", cfg.MemoryLimit, "threads", cfg.Threads, "cache_mb", cfg.CacheMB)
 	values, err := nlq.LoadValues(ctx, m, db)
 	if err != nil {
 		db.Close()
@@ -54,14 +78,14 @@ func openEngine(ctx context.Context, cfg *dataConfig, log *slog.Logger) (*nlq.En
 	}
 	e := &nlq.Engine{Model: m, Rules: nlq.NewRules(m, lex), Runner: db, Conversations: nlq.NewMemoryConversations(), AsOf: asOf, Logger: log,
 		Admission: &nlq.Admission{Stats: nlq.NewStats(sizes, values)}}
-	if cfg.Materialize {
+	if duck, ok := db.(*duckdb.DB); ok && cfg.Materialize {
 		// Derived tables (the demo's sessions) are computed once, not per question.
 		for _, t := range m.Tables {
 			if t.SQL == "" || strings.Contains(t.SQL, "{{") {
 				continue // a table as of the question's day is computed per question
 			}
 			start := time.Now()
-			if err := db.Materialize(ctx, t.Name, t.SQL); err != nil {
+			if err := duck.Materialize(ctx, t.Name, t.SQL); err != nil {
 				db.Close()
 				return nil, nil, err
 			}
@@ -70,6 +94,17 @@ func openEngine(ctx context.Context, cfg *dataConfig, log *slog.Logger) (*nlq.En
 		}
 	}
 	return e, db, nil
+}
+
+// redactURL hides a URL's password in logs.
+func redactURL(s string) string {
+	if u, err := url.Parse(s); err == nil && u.User != nil {
+		if _, has := u.User.Password(); has {
+			u.User = url.UserPassword(u.User.Username(), "xxxxx")
+			return u.String()
+		}
+	}
+	return s
 }
 
 func runAsk(ctx context.Context, args []string, stdout, stderr io.Writer) error {

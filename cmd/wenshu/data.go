@@ -39,6 +39,9 @@ type dataConfig struct {
 	onStep func(step string, done, total int)
 	// Scale is the scale of demo data generated on a first start.
 	Scale float64
+	// PGPool and PGTimeout size the PostgreSQL pool and bound its queries.
+	PGPool    int
+	PGTimeout time.Duration
 }
 
 // flags makes a command's flag set with the data flags registered.
@@ -50,7 +53,9 @@ func (c *dataConfig) flags(name string, stderr io.Writer) *flag.FlagSet {
 }
 
 func (c *dataConfig) register(fs *flag.FlagSet) {
-	fs.StringVar(&c.DB, "db", envOr("WENSHU_DB", defaultDB), "DuckDB data file (env WENSHU_DB)")
+	fs.StringVar(&c.DB, "db", envOr("WENSHU_DB", defaultDB), "DuckDB data file, or a postgres:// URL (env WENSHU_DB)")
+	fs.IntVar(&c.PGPool, "pg-pool", 8, "connections to PostgreSQL (with --db postgres://…)")
+	fs.DurationVar(&c.PGTimeout, "pg-timeout", 30*time.Second, "statement timeout of a PostgreSQL query")
 	fs.StringVar(&c.Model, "model", envOr("WENSHU_MODEL", ""), "semantic model YAML; empty means the embedded demo model (env WENSHU_MODEL)")
 	fs.StringVar(&c.AsOf, "as-of", envOr("WENSHU_AS_OF", ""), "date relative time is resolved against; empty means the model's as_of (env WENSHU_AS_OF)")
 	fs.StringVar(&c.MemoryLimit, "memory-limit", envOr("WENSHU_MEMORY_LIMIT", defaultMemoryLimit()),

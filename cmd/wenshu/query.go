@@ -9,7 +9,6 @@ import (
 	"log/slog"
 
 	"github.com/wenshu-bi/wenshu/semantic"
-	"github.com/wenshu-bi/wenshu/semantic/duckdb"
 )
 
 // queryOutput is the /api/v1/query result shape.
@@ -46,7 +45,11 @@ func runQuery(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	plan, err := semantic.CompileAny(m, q, semantic.CompileOptions{AsOf: asOf})
+	dialect := semantic.DuckDB
+	if isPostgresURL(cfg.DB) {
+		dialect = semantic.Postgres
+	}
+	plan, err := semantic.CompileAny(m, q, semantic.CompileOptions{AsOf: asOf, Dialect: dialect})
 	if err != nil {
 		return printValidation(stdout, err)
 	}
@@ -55,7 +58,7 @@ func runQuery(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return err
 		}
 	}
-	db, err := duckdb.Open(cfg.DB, duckdb.Options{})
+	db, err := openData(ctx, &cfg)
 	if err != nil {
 		return err
 	}

@@ -154,6 +154,9 @@ func Create(path string) (*sql.DB, error) {
 // Close closes the database.
 func (db *DB) Close() error { return db.sql.Close() }
 
+// Dialect is DuckDB's: plans run here are compiled for it.
+func (db *DB) Dialect() semantic.Dialect { return semantic.DuckDB }
+
 // SQL returns the underlying handle, for read-only helpers such as tests.
 func (db *DB) SQL() *sql.DB { return db.sql }
 

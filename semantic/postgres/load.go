@@ -117,3 +117,22 @@ func (r *sqlRows) Err() error {
 	}
 	return r.rows.Err()
 }
+
+// Index creates an index on table's columns (for loaded data: the keys and
+// times the demo's questions join and filter on).
+func (db *DB) Index(ctx context.Context, table string, cols ...string) error {
+	var ids []string
+	for _, c := range cols {
+		ids = append(ids, pgx.Identifier{c}.Sanitize())
+	}
+	name := pgx.Identifier{table + "_" + strings.Join(cols, "_") + "_idx"}.Sanitize()
+	_, err := db.pool.Exec(ctx, "CREATE INDEX IF NOT EXISTS "+name+" ON "+pgx.Identifier{table}.Sanitize()+" ("+strings.Join(ids, ", ")+")")
+	return err
+}
+
+// DemoIndexes are the indexes `wenshu gen --db postgres://` creates.
+var DemoIndexes = [][]string{
+	{"orders", "order_id"}, {"orders", "order_time"}, {"orders", "customer_id", "order_time"}, {"order_items", "order_id"},
+	{"customers", "customer_id"}, {"stores", "store_id"}, {"products", "product_id"},
+	{"events", "session_id"}, {"events", "customer_id", "event_type", "event_time"}, {"surveys", "order_id"},
+}

@@ -65,7 +65,7 @@ func Open(ctx context.Context, url string, opts Options) (*DB, error) {
 }
 
 // Close closes the pool.
-func (db *DB) Close() { db.pool.Close() }
+func (db *DB) Close() error { db.pool.Close(); return nil }
 
 // Pool is the underlying pool, for loading data (CopyFrom) and tests.
 func (db *DB) Pool() *pgxpool.Pool { return db.pool }
@@ -167,4 +167,88 @@ func plain(v any, oid uint32) any {
 		return string(x)
 	}
 	return v
+}
+
+// Dialect is PostgreSQL's: plans run here are compiled for it.
+func (db *DB) Dialect() semantic.Dialect { return semantic.Postgres }
+
+// Stream runs a plan and hands each row to each as it arrives (an audience
+// export), without the row cap.
+func (db *DB) Stream(ctx context.Context, p *semantic.Plan, each func(row []any) error) error {
+	ctx, cancel := context.WithTimeout(ctx, db.opts.Timeout+time.Second)
+	defer cancel()
+	tx, err := db.pool.BeginTx(ctx, pgx.TxOptions{AccessMode: pgx.ReadOnly})
+	if err != nil {
+		return mapErr(ctx, err)
+	}
+	defer tx.Rollback(context.Background())
+	if _, err := tx.Exec(ctx, fmt.Sprintf("SET LOCAL statement_timeout = %d", db.opts.Timeout.Milliseconds())); err != nil {
+		return mapErr(ctx, err)
+	}
+	rows, err := tx.Query(ctx, p.SQL, p.Args...)
+	if err != nil {
+		return mapErr(ctx, err)
+	}
+	defer rows.Close()
+	fields := rows.FieldDescriptions()
+	for rows.Next() {
+		vals, err := rows.Values()
+		if err != nil {
+			return mapErr(ctx, err)
+		}
+		for i, v := range vals {
+			vals[i] = plain(v, fields[i].DataTypeOID)
+		}
+		if err := each(vals); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return mapErr(ctx, err)
+	}
+	return nil
+}
+
+// CheckModel binds every metric and dimension against the database
+// without reading it (LIMIT 0), so a wrong column is reported at start-up.
+func (db *DB) CheckModel(ctx context.Context, m *semantic.Model, opts semantic.CompileOptions) error {
+	opts.Dialect = semantic.Postgres
+	var errs []error
+	probe := func(what, sql string, args []any) {
+		if _, _, _, err := db.Query(ctx, "SELECT * FROM ("+sql+") AS probe LIMIT 0", args...); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", what, err))
+		}
+	}
+	for _, mt := range m.Metrics {
+		plan, err := semantic.Compile(m, &semantic.Query{Metrics: []string{mt.Name}}, opts)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("metric %s: %w", mt.Name, err))
+			continue
+		}
+		probe("metric "+mt.Name, plan.SQL, plan.Args)
+	}
+	for _, d := range m.Dimensions {
+		plan, err := semantic.ValuesPlan(m, d.Name, 1, opts)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("dimension %s: %w", d.Name, err))
+			continue
+		}
+		probe("dimension "+d.Name, plan.SQL, plan.Args)
+	}
+	return errors.Join(errs...)
+}
+
+// Stats reads each table's row count estimate (pg_class.reltuples) for cost estimates.
+func (db *DB) Stats(ctx context.Context) (map[string]int64, error) {
+	_, rows, _, err := db.Query(ctx, `SELECT c.relname, GREATEST(c.reltuples, 0)::BIGINT FROM pg_class c
+		JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = current_schema() AND c.relkind = 'r'`)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]int64{}
+	for _, r := range rows {
+		n, _ := r[1].(int64)
+		out[r[0].(string)] = n
+	}
+	return out, nil
 }
