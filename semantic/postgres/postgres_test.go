@@ -2,17 +2,18 @@ package postgres_test
 
 import (
 	"context"
+	"sync"
 	"testing"
 
 	"github.com/wenshu-bi/wenshu/datasets"
 	"github.com/wenshu-bi/wenshu/datasets/datasetstest"
+	"github.com/wenshu-bi/wenshu/nlq"
 	"github.com/wenshu-bi/wenshu/semantic"
 	"github.com/wenshu-bi/wenshu/semantic/duckdb"
 	"github.com/wenshu-bi/wenshu/semantic/postgres"
 	"github.com/wenshu-bi/wenshu/semantic/postgres/pgtest"
 	"github.com/wenshu-bi/wenshu/semantic/resultcmp"
 )
-
 
 // TestSameRowsOnBothEngines loads the generated data into PostgreSQL and
 // checks that every bench query (ratios, repeat and first-order metrics,
@@ -31,9 +32,7 @@ func TestSameRowsOnBothEngines(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer duck.Close()
-	if err := pg.LoadFrom(ctx, duck.SQL(), "stores", "customers", "products", "orders", "order_items", "member_tier_changes", "events", "surveys"); err != nil {
-		t.Fatal(err)
-	}
+	load(t, pg, duck)
 	m, err := datasets.RetailModel()
 	if err != nil {
 		t.Fatal(err)
@@ -88,5 +87,78 @@ func TestReadOnlyAndTimeout(t *testing.T) {
 	}
 	if _, _, _, err := pg.Query(ctx, "SELECT pg_sleep(2)"); err != postgres.ErrTimeout {
 		t.Errorf("a 2 s query under a 200 ms timeout: %v", err)
+	}
+}
+
+// TestQuestionsOnPostgres: the whole ask pipeline on PostgreSQL (the rules
+// translator, the compiler in PostgreSQL's dialect, values linked from
+// PostgreSQL) answers as it does on DuckDB.
+func TestQuestionsOnPostgres(t *testing.T) {
+	ctx := context.Background()
+	pg, err := postgres.Open(ctx, pgtest.URL(t), postgres.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pg.Close()
+	duck, err := duckdb.Open(datasetstest.Path(t, datasetstest.Scale, datasetstest.Seed), duckdb.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer duck.Close()
+	load(t, pg, duck)
+	m, err := datasets.RetailModel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := pg.CheckModel(ctx, m, semantic.CompileOptions{}); err != nil {
+		t.Fatalf("the demo model does not fit PostgreSQL: %v", err)
+	}
+	engine := func(r nlq.Runner) *nlq.Engine {
+		values, err := nlq.LoadValues(ctx, m, r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return &nlq.Engine{Model: m, Rules: nlq.NewRules(m, nlq.NewLexicon(m, values)), Runner: r, Conversations: nlq.NewMemoryConversations(), AsOf: semantic.D(2025, 12, 31)}
+	}
+	ed, ep := engine(duck), engine(pg)
+	for _, q := range []string{"上个月各渠道的销售额", "2025年各会员等级的复购率", "沉睡会员有多少", "RFM各分层的人数", "各渠道的24小时挽回率",
+		"2025年各首购月份按首购后第几个月的留存率", "列出近90天没有购买的黄金会员", "sales in Shanghai stores by month this year"} {
+		a, err := ed.Ask(ctx, nlq.AskRequest{Question: q}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := ep.Ask(ctx, nlq.AskRequest{Question: q}, nil)
+		if err != nil {
+			t.Fatalf("%s on PostgreSQL: %v", q, err)
+		}
+		if len(a.Rows) == 0 {
+			t.Fatalf("%s: no rows on DuckDB", q)
+		}
+		if err := resultcmp.Contains(b.Rows, a.Rows, resultcmp.Options{Exact: true}); err != nil {
+			t.Errorf("%s: PostgreSQL differs from DuckDB: %v\n%s", q, err, b.SQL)
+		}
+	}
+}
+
+var loaded sync.Once
+
+// load copies the generated test data into PostgreSQL once per test binary,
+// with the demo's indexes.
+func load(t *testing.T, pg *postgres.DB, duck *duckdb.DB) {
+	t.Helper()
+	var err error
+	loaded.Do(func() {
+		ctx := context.Background()
+		if err = pg.LoadFrom(ctx, duck.SQL(), "stores", "customers", "products", "orders", "order_items", "member_tier_changes", "events", "surveys"); err != nil {
+			return
+		}
+		for _, ix := range postgres.DemoIndexes {
+			if err = pg.Index(ctx, ix[0], ix[1:]...); err != nil {
+				return
+			}
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }
