@@ -1,11 +1,14 @@
 package web_test
 
 import (
+	"context"
+	"errors"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/wenshu-bi/wenshu/datasets"
+	"github.com/wenshu-bi/wenshu/nlq"
 	"github.com/wenshu-bi/wenshu/semantic"
 )
 
@@ -68,5 +71,26 @@ func TestReloadNeedsAModelFile(t *testing.T) {
 	ts := newTestServer(t, "", 0, webOptions())
 	if code, res := doJSON(t, "POST", ts.URL+"/api/v1/model/reload", ""); code < 400 || !strings.Contains(fmt_(res), "without a model file") {
 		t.Errorf("reload without a model file: %d %v", code, res)
+	}
+}
+
+// downRunner is an engine whose server went away.
+type downRunner struct{ nlq.Runner }
+
+func (downRunner) Ping(context.Context) error { return errors.New("connection refused") }
+
+// TestHealthAndReadiness: /healthz reports each dependency, /readyz is 503
+// while the data engine is down.
+func TestHealthAndReadiness(t *testing.T) {
+	ts := newTestServer(t, "", 0, webOptions())
+	if code, res := doJSON(t, "GET", ts.URL+"/readyz", ""); code != 200 || !strings.Contains(fmt_(res), `"engine":{"status":"ok"}`) || !strings.Contains(fmt_(res), `"store":{"status":"ok"}`) {
+		t.Errorf("readyz: %d %v", code, res)
+	}
+	down := newTestServerWith(t, func(e *nlq.Engine) { e.Runner = downRunner{e.Runner} })
+	if code, res := doJSON(t, "GET", down.URL+"/readyz", ""); code != 503 || !strings.Contains(fmt_(res), "connection refused") {
+		t.Errorf("readyz with the engine down: %d %v", code, res)
+	}
+	if code, res := doJSON(t, "GET", down.URL+"/healthz", ""); code != 200 || res["status"] != "degraded" {
+		t.Errorf("healthz with the engine down: %d %v", code, res)
 	}
 }

@@ -58,6 +58,11 @@ func OpenStore(path string) (*Store, error) {
 // Close closes the file.
 func (s *Store) Close() error { return s.db.Close() }
 
+// Ping checks the store can be read.
+func (s *Store) Ping(_ context.Context) error {
+	return s.db.View(func(*bolt.Tx) error { return nil })
+}
+
 // ErrNotFound is returned for an unknown conversation.
 var ErrNotFound = errors.New("not found")
 

@@ -368,3 +368,6 @@ func (db *DB) Stream(ctx context.Context, p *semantic.Plan, each func(row []any)
 	}
 	return nil
 }
+
+// Ping checks the database answers.
+func (db *DB) Ping(ctx context.Context) error { return db.sql.PingContext(ctx) }

@@ -252,3 +252,6 @@ func (db *DB) Stats(ctx context.Context) (map[string]int64, error) {
 	}
 	return out, nil
 }
+
+// Ping checks the server answers.
+func (db *DB) Ping(ctx context.Context) error { return db.pool.Ping(ctx) }
