@@ -113,7 +113,9 @@ func (s *Server) handleReload(c *gin.Context) {
 // /readyz is 503 while one of them is down, so a load balancer sends
 // questions elsewhere. Both stay open without sign-in.
 
-type pinger interface{ Ping(ctx context.Context) error }
+type pinger interface {
+	Ping(ctx context.Context) error
+}
 
 func (s *Server) dependencies(ctx context.Context) (gin.H, bool) {
 	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
