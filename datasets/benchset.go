@@ -7,6 +7,17 @@ type BenchQuery struct {
 	Name  string
 	Query string // semantic query JSON
 	SQL   string // hand-written DuckDB SQL
+	// PGSQL is the same by hand for PostgreSQL, where DuckDB's SQL is not
+	// PostgreSQL's (empty: SQL runs on both).
+	PGSQL string
+}
+
+// HandSQL is the hand-written SQL of q for a dialect ("duckdb", "postgres").
+func (q BenchQuery) HandSQL(dialect string) string {
+	if dialect == "postgres" && q.PGSQL != "" {
+		return q.PGSQL
+	}
+	return q.SQL
 }
 
 // BenchQueries is the fixed benchmark set (as_of 2025-12-31).
@@ -48,11 +59,20 @@ var BenchQueries = []BenchQuery{
 		SQL: `WITH s AS (SELECT session_id, any_value(channel) ch, min(event_time) FILTER (WHERE event_type = 'visit') vt,
 			bool_or(event_type = 'pay') paid FROM events GROUP BY 1)
 			SELECT ch, avg(CASE WHEN paid THEN 1.0 ELSE 0.0 END) FROM s WHERE vt >= '2025-11-01' AND vt < '2025-12-01' GROUP BY 1`,
+		PGSQL: `WITH s AS (SELECT session_id, min(channel) ch, min(event_time) FILTER (WHERE event_type = 'visit') vt,
+			bool_or(event_type = 'pay') paid FROM events GROUP BY 1)
+			SELECT ch, avg(CASE WHEN paid THEN 1.0 ELSE 0.0 END) FROM s WHERE vt >= '2025-11-01' AND vt < '2025-12-01' GROUP BY 1`,
 	},
 	{
 		Name:  "sales_and_conversion_by_channel",
 		Query: `{"metrics":["sales","conversion_rate"],"dimensions":["channel"],"time":{"range":{"start":"2025-11-01","end":"2025-11-30"}}}`,
 		SQL: `WITH s AS (SELECT session_id, any_value(channel) ch, min(event_time) FILTER (WHERE event_type = 'visit') vt,
+			bool_or(event_type = 'pay') paid FROM events GROUP BY 1),
+			c AS (SELECT ch, avg(CASE WHEN paid THEN 1.0 ELSE 0.0 END) cr FROM s WHERE vt >= '2025-11-01' AND vt < '2025-12-01' GROUP BY 1),
+			o AS (SELECT channel ch, sum(paid_amount) sales FROM orders WHERE status = 'completed'
+			  AND order_time >= '2025-11-01' AND order_time < '2025-12-01' GROUP BY 1)
+			SELECT ch, o.sales, c.cr FROM o FULL JOIN c USING (ch)`,
+		PGSQL: `WITH s AS (SELECT session_id, min(channel) ch, min(event_time) FILTER (WHERE event_type = 'visit') vt,
 			bool_or(event_type = 'pay') paid FROM events GROUP BY 1),
 			c AS (SELECT ch, avg(CASE WHEN paid THEN 1.0 ELSE 0.0 END) cr FROM s WHERE vt >= '2025-11-01' AND vt < '2025-12-01' GROUP BY 1),
 			o AS (SELECT channel ch, sum(paid_amount) sales FROM orders WHERE status = 'completed'
@@ -65,6 +85,11 @@ var BenchQueries = []BenchQuery{
 		SQL: `WITH cur AS (SELECT date_trunc('month', order_time)::DATE m, sum(paid_amount) v FROM orders
 			  WHERE status = 'completed' AND order_time >= '2025-01-01' AND order_time < '2026-01-01' GROUP BY 1),
 			prev AS (SELECT (date_trunc('month', order_time) + INTERVAL 1 YEAR)::DATE m, sum(paid_amount) v FROM orders
+			  WHERE status = 'completed' AND order_time >= '2024-01-01' AND order_time < '2025-01-01' GROUP BY 1)
+			SELECT m, cur.v, prev.v, (cur.v - prev.v) / prev.v FROM cur LEFT JOIN prev USING (m)`,
+		PGSQL: `WITH cur AS (SELECT date_trunc('month', order_time)::DATE m, sum(paid_amount) v FROM orders
+			  WHERE status = 'completed' AND order_time >= '2025-01-01' AND order_time < '2026-01-01' GROUP BY 1),
+			prev AS (SELECT (date_trunc('month', order_time) + INTERVAL '1 year')::DATE m, sum(paid_amount) v FROM orders
 			  WHERE status = 'completed' AND order_time >= '2024-01-01' AND order_time < '2025-01-01' GROUP BY 1)
 			SELECT m, cur.v, prev.v, (cur.v - prev.v) / prev.v FROM cur LEFT JOIN prev USING (m)`,
 	},
@@ -82,6 +107,9 @@ var BenchQueries = []BenchQuery{
 		SQL: `WITH f AS (SELECT customer_id, arg_min(channel, (order_time, order_id)) ch, min(order_time) t FROM orders
 			  WHERE status = 'completed' AND customer_id IS NOT NULL GROUP BY 1)
 			SELECT ch, count(*) FROM f WHERE t >= '2025-01-01' AND t < '2026-01-01' GROUP BY 1`,
+		PGSQL: `WITH f AS (SELECT DISTINCT ON (customer_id) customer_id, channel ch, order_time t FROM orders
+			  WHERE status = 'completed' AND customer_id IS NOT NULL ORDER BY customer_id, order_time, order_id)
+			SELECT ch, count(*) FROM f WHERE t >= '2025-01-01' AND t < '2026-01-01' GROUP BY 1`,
 	},
 	{
 		Name:  "members_by_tier",
@@ -97,6 +125,12 @@ var BenchQueries = []BenchQuery{
 			            WHEN date_diff('day', l.ld, DATE '2025-12-31') <= 89 THEN 'active'
 			            WHEN date_diff('day', l.ld, DATE '2025-12-31') <= 179 THEN 'dormant' ELSE 'churned' END, count(*)
 			FROM customers c LEFT JOIN l USING (customer_id) WHERE c.registered_at < DATE '2026-01-01' GROUP BY 1`,
+		PGSQL: `WITH l AS (SELECT customer_id, min(order_time::DATE) fd, max(order_time::DATE) ld FROM orders
+			WHERE status = 'completed' AND customer_id IS NOT NULL AND order_time < DATE '2026-01-01' GROUP BY 1)
+			SELECT CASE WHEN l.customer_id IS NULL THEN 'never' WHEN DATE '2025-12-31' - l.fd <= 29 THEN 'new'
+			            WHEN DATE '2025-12-31' - l.ld <= 89 THEN 'active'
+			            WHEN DATE '2025-12-31' - l.ld <= 179 THEN 'dormant' ELSE 'churned' END, count(*)
+			FROM customers c LEFT JOIN l USING (customer_id) WHERE c.registered_at < DATE '2026-01-01' GROUP BY 1`,
 	},
 	{
 		Name:  "rfm_members_and_sales",
@@ -109,6 +143,14 @@ var BenchQueries = []BenchQuery{
 			sal AS (SELECT s.seg, sum(o.paid_amount) v FROM orders o LEFT JOIN s USING (customer_id)
 			  WHERE o.status = 'completed' AND o.order_time >= '2025-01-01' AND o.order_time < '2026-01-01' GROUP BY 1)
 			SELECT coalesce(mem.seg, sal.seg), mem.n, sal.v FROM mem FULL JOIN sal ON mem.seg IS NOT DISTINCT FROM sal.seg`,
+		PGSQL: `WITH w AS (SELECT customer_id, DATE '2025-12-31' - max(order_time::DATE) r, count(*) f, sum(paid_amount) m
+			  FROM orders WHERE status = 'completed' AND customer_id IS NOT NULL AND order_time::DATE BETWEEN DATE '2025-12-31' - 364 AND DATE '2025-12-31' GROUP BY 1),
+			s AS (SELECT customer_id, (ARRAY['lost', 'win_back', 'regulars_at_risk', 'loyal_at_risk', 'new_low', 'promising', 'loyal_low', 'champions'])[1
+			  + CASE WHEN r <= avg(r) OVER () THEN 4 ELSE 0 END + CASE WHEN f >= avg(f) OVER () THEN 2 ELSE 0 END + CASE WHEN m >= avg(m) OVER () THEN 1 ELSE 0 END] seg FROM w),
+			mem AS (SELECT s.seg, count(*) n FROM customers c LEFT JOIN s USING (customer_id) WHERE c.registered_at < DATE '2026-01-01' GROUP BY 1),
+			sal AS (SELECT s.seg, sum(o.paid_amount) v FROM orders o LEFT JOIN s USING (customer_id)
+			  WHERE o.status = 'completed' AND o.order_time >= '2025-01-01' AND o.order_time < '2026-01-01' GROUP BY 1)
+			SELECT coalesce(mem.seg, sal.seg), mem.n, sal.v FROM mem FULL JOIN sal ON coalesce(mem.seg, '') = coalesce(sal.seg, '')`,
 	},
 	{
 		Name:  "retention_triangle_2025",
@@ -118,6 +160,11 @@ var BenchQueries = []BenchQuery{
 			SELECT strftime(f.c, '%Y-%m'), CAST(k.k AS VARCHAR), avg((o.customer_id IS NOT NULL)::INT)
 			FROM f CROSS JOIN k LEFT JOIN o ON o.customer_id = f.customer_id AND o.m = f.c + to_months(CAST(k.k AS INTEGER))
 			WHERE f.c + to_months(CAST(k.k AS INTEGER)) <= DATE '2025-12-01' GROUP BY 1, 2`,
+		PGSQL: `WITH o AS (SELECT DISTINCT customer_id, date_trunc('month', order_time) m FROM orders WHERE status = 'completed' AND customer_id IS NOT NULL),
+			f AS (SELECT customer_id, min(m) c FROM o GROUP BY 1 HAVING extract(year FROM min(m)) = 2025), k AS (SELECT generate_series(1, 11) k)
+			SELECT to_char(f.c, 'YYYY-MM'), CAST(k.k AS TEXT), avg((o.customer_id IS NOT NULL)::INT)
+			FROM f CROSS JOIN k LEFT JOIN o ON o.customer_id = f.customer_id AND o.m = f.c + k.k * INTERVAL '1 month'
+			WHERE f.c + k.k * INTERVAL '1 month' <= DATE '2025-12-01' GROUP BY 1, 2`,
 	},
 	{
 		Name:  "cart_recovery_by_channel",
@@ -127,6 +174,11 @@ var BenchQueries = []BenchQuery{
 			a AS (SELECT * FROM s WHERE cart AND NOT paid AND cid IS NOT NULL AND vt >= '2025-11-01' AND vt < '2025-12-01')
 			SELECT ch, avg(CASE WHEN EXISTS (SELECT 1 FROM events e WHERE e.customer_id = a.cid AND e.event_type = 'pay'
 			  AND e.event_time > a.lt AND e.event_time <= a.lt + INTERVAL 24 HOUR) THEN 1.0 ELSE 0.0 END) FROM a GROUP BY 1`,
+		PGSQL: `WITH s AS (SELECT session_id, min(channel) ch, min(customer_id) cid, min(event_time) FILTER (WHERE event_type = 'visit') vt,
+			  max(event_time) lt, bool_or(event_type = 'add_to_cart') cart, bool_or(event_type = 'pay') paid FROM events GROUP BY 1),
+			a AS (SELECT * FROM s WHERE cart AND NOT paid AND cid IS NOT NULL AND vt >= '2025-11-01' AND vt < '2025-12-01')
+			SELECT ch, avg(CASE WHEN EXISTS (SELECT 1 FROM events e WHERE e.customer_id = a.cid AND e.event_type = 'pay'
+			  AND e.event_time > a.lt AND e.event_time <= a.lt + INTERVAL '24 hours') THEN 1.0 ELSE 0.0 END) FROM a GROUP BY 1`,
 	},
 	{
 		// The first 10,000 members by sales in the 365 days to D: an audience export's rows.

@@ -16,6 +16,7 @@ import (
 	"github.com/wenshu-bi/wenshu/identity"
 	"github.com/wenshu-bi/wenshu/semantic"
 	"github.com/wenshu-bi/wenshu/semantic/duckdb"
+	"github.com/wenshu-bi/wenshu/semantic/postgres"
 	"github.com/wenshu-bi/wenshu/web"
 )
 
@@ -46,9 +47,22 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	db, err := duckdb.Open(path, duckdb.Options{Timeout: 10 * time.Minute, MaxRows: 1 << 20})
-	if err != nil {
-		return err
+	// A postgres:// --db benchmarks PostgreSQL (loaded by gen --db), each
+	// compiled query against the hand-written SQL for PostgreSQL.
+	var db benchDB
+	dialect := semantic.DuckDB
+	if isPostgresURL(path) {
+		pg, err := postgres.Open(ctx, path, postgres.Options{Timeout: 10 * time.Minute, MaxRows: 1 << 20})
+		if err != nil {
+			return err
+		}
+		db, dialect = pg, semantic.Postgres
+	} else {
+		duck, err := duckdb.Open(path, duckdb.Options{Timeout: 10 * time.Minute, MaxRows: 1 << 20})
+		if err != nil {
+			return err
+		}
+		db = duck
 	}
 	defer db.Close()
 
@@ -71,7 +85,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return fmt.Errorf("%s: %w", bq.Name, err)
 		}
 		cstart := time.Now()
-		plan, err := semantic.CompileAny(m, q, semantic.CompileOptions{})
+		plan, err := semantic.CompileAny(m, q, semantic.CompileOptions{Dialect: dialect})
 		if err != nil {
 			return fmt.Errorf("%s: %w", bq.Name, err)
 		}
@@ -80,7 +94,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		// metric those rules cannot restrict is hidden from the role.
 		var ruled *semantic.Plan
 		if access != nil {
-			ruled, _ = semantic.CompileAny(m, q, semantic.CompileOptions{Access: access})
+			ruled, _ = semantic.CompileAny(m, q, semantic.CompileOptions{Access: access, Dialect: dialect})
 		}
 		var compiled, hand, withRules []time.Duration
 		for i := 0; i <= *runs; i++ {
@@ -89,7 +103,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			if err != nil {
 				return fmt.Errorf("%s compiled: %w", bq.Name, err)
 			}
-			h, err := timeQuery(ctx, db, bq.SQL)
+			h, err := timeQuery(ctx, db, bq.HandSQL(dialect.Name()))
 			if err != nil {
 				return fmt.Errorf("%s hand-written: %w", bq.Name, err)
 			}
@@ -128,15 +142,15 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	return benchExport(ctx, stdout, m, db, *runs)
+	return benchExport(ctx, stdout, m, db, dialect, *runs)
 }
 
 // benchExport times the export of a 10,000-member audience (CSV and Excel,
 // streamed to nowhere) and measures the heap it takes: the peak of live
 // heap objects above the level before it started, sampled every 2 ms.
-func benchExport(ctx context.Context, w io.Writer, m *semantic.Model, db *duckdb.DB, runs int) error {
+func benchExport(ctx context.Context, w io.Writer, m *semantic.Model, db benchDB, dialect semantic.Dialect, runs int) error {
 	q := &semantic.Query{List: "members", Limit: 10000}
-	lp, err := semantic.CompileList(m, q, semantic.CompileOptions{})
+	lp, err := semantic.CompileList(m, q, semantic.CompileOptions{Dialect: dialect})
 	if err != nil {
 		return err
 	}
@@ -211,7 +225,14 @@ func ensureBenchData(ctx context.Context, path string, scale float64, log *slog.
 	return generate(ctx, path, scale, 42, defaultGenMemory, log, nil)
 }
 
-func timeQuery(ctx context.Context, db *duckdb.DB, sql string, args ...any) (time.Duration, error) {
+// benchDB is an engine the bench times: DuckDB or PostgreSQL.
+type benchDB interface {
+	Query(ctx context.Context, query string, args ...any) ([]string, [][]any, bool, error)
+	Stream(ctx context.Context, p *semantic.Plan, each func(row []any) error) error
+	Close() error
+}
+
+func timeQuery(ctx context.Context, db benchDB, sql string, args ...any) (time.Duration, error) {
 	start := time.Now()
 	_, _, _, err := db.Query(ctx, sql, args...)
 	return time.Since(start), err

@@ -64,6 +64,14 @@ func TestSameRowsOnBothEngines(t *testing.T) {
 			if len(want.Rows) == 0 {
 				t.Fatal("no rows on DuckDB: the case tests nothing")
 			}
+			// And equal to the hand-written SQL on PostgreSQL.
+			_, hand, _, err := pg.Query(ctx, bq.HandSQL("postgres"))
+			if err != nil {
+				t.Fatalf("hand-written SQL on PostgreSQL: %v", err)
+			}
+			if err := resultcmp.Contains(got.Rows, hand, resultcmp.Options{Exact: true}); err != nil {
+				t.Errorf("the compiled query differs from the hand-written SQL on PostgreSQL: %v", err)
+			}
 			if err := resultcmp.Contains(got.Rows, want.Rows, resultcmp.Options{Exact: true}); err != nil {
 				t.Errorf("PostgreSQL differs from DuckDB: %v\n%s", err, pp.DisplaySQL())
 			}
