@@ -147,10 +147,11 @@ var BenchQueries = []BenchQuery{
 			  FROM orders WHERE status = 'completed' AND customer_id IS NOT NULL AND order_time::DATE BETWEEN DATE '2025-12-31' - 364 AND DATE '2025-12-31' GROUP BY 1),
 			s AS (SELECT customer_id, (ARRAY['lost', 'win_back', 'regulars_at_risk', 'loyal_at_risk', 'new_low', 'promising', 'loyal_low', 'champions'])[1
 			  + CASE WHEN r <= avg(r) OVER () THEN 4 ELSE 0 END + CASE WHEN f >= avg(f) OVER () THEN 2 ELSE 0 END + CASE WHEN m >= avg(m) OVER () THEN 1 ELSE 0 END] seg FROM w),
-			mem AS (SELECT s.seg, count(*) n FROM customers c LEFT JOIN s USING (customer_id) WHERE c.registered_at < DATE '2026-01-01' GROUP BY 1),
-			sal AS (SELECT s.seg, sum(o.paid_amount) v FROM orders o LEFT JOIN s USING (customer_id)
-			  WHERE o.status = 'completed' AND o.order_time >= '2025-01-01' AND o.order_time < '2026-01-01' GROUP BY 1)
-			SELECT coalesce(mem.seg, sal.seg), mem.n, sal.v FROM mem FULL JOIN sal ON coalesce(mem.seg, '') = coalesce(sal.seg, '')`,
+			mem AS (SELECT coalesce(s.seg, '-') seg, count(*) n FROM customers c LEFT JOIN s USING (customer_id) WHERE c.registered_at < DATE '2026-01-01' GROUP BY 1),
+			per AS (SELECT customer_id, sum(paid_amount) v FROM orders
+			  WHERE status = 'completed' AND order_time >= '2025-01-01' AND order_time < '2026-01-01' GROUP BY 1),
+			sal AS (SELECT coalesce(s.seg, '-') seg, sum(per.v) v FROM per LEFT JOIN s USING (customer_id) GROUP BY 1)
+			SELECT NULLIF(seg, '-'), mem.n, sal.v FROM mem FULL JOIN sal USING (seg)`,
 	},
 	{
 		Name:  "retention_triangle_2025",
