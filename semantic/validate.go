@@ -1,6 +1,7 @@
 package semantic
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -279,4 +280,35 @@ func valueKind(v any) string {
 		return "a boolean"
 	}
 	return "a number"
+}
+
+// CheckModel binds every metric and dimension of a model against the data
+// without reading it: probe runs each compiled query wrapped in LIMIT 0, so
+// a column or table the model names wrongly is reported at start-up, by
+// metric or dimension, instead of on the first question that needs it.
+// The engines (semantic/duckdb, semantic/postgres) give probe.
+func CheckModel(m *Model, opts CompileOptions, probe func(sql string, args []any) error) error {
+	var errs []error
+	run := func(what, sql string, args []any) {
+		if err := probe("SELECT * FROM ("+sql+") AS probe LIMIT 0", args); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", what, err))
+		}
+	}
+	for _, mt := range m.Metrics {
+		plan, err := Compile(m, &Query{Metrics: []string{mt.Name}}, opts)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("metric %s: %w", mt.Name, err))
+			continue
+		}
+		run("metric "+mt.Name, plan.SQL, plan.Args)
+	}
+	for _, d := range m.Dimensions {
+		plan, err := ValuesPlan(m, d.Name, 1, opts)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("dimension %s: %w", d.Name, err))
+			continue
+		}
+		run("dimension "+d.Name, plan.SQL, plan.Args)
+	}
+	return errors.Join(errs...)
 }

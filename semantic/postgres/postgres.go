@@ -213,29 +213,10 @@ func (db *DB) Stream(ctx context.Context, p *semantic.Plan, each func(row []any)
 // without reading it (LIMIT 0), so a wrong column is reported at start-up.
 func (db *DB) CheckModel(ctx context.Context, m *semantic.Model, opts semantic.CompileOptions) error {
 	opts.Dialect = semantic.Postgres
-	var errs []error
-	probe := func(what, sql string, args []any) {
-		if _, _, _, err := db.Query(ctx, "SELECT * FROM ("+sql+") AS probe LIMIT 0", args...); err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", what, err))
-		}
-	}
-	for _, mt := range m.Metrics {
-		plan, err := semantic.Compile(m, &semantic.Query{Metrics: []string{mt.Name}}, opts)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("metric %s: %w", mt.Name, err))
-			continue
-		}
-		probe("metric "+mt.Name, plan.SQL, plan.Args)
-	}
-	for _, d := range m.Dimensions {
-		plan, err := semantic.ValuesPlan(m, d.Name, 1, opts)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("dimension %s: %w", d.Name, err))
-			continue
-		}
-		probe("dimension "+d.Name, plan.SQL, plan.Args)
-	}
-	return errors.Join(errs...)
+	return semantic.CheckModel(m, opts, func(sql string, args []any) error {
+		_, _, _, err := db.Query(ctx, sql, args...)
+		return err
+	})
 }
 
 // Stats reads each table's row count estimate (pg_class.reltuples) for cost estimates.

@@ -22,17 +22,7 @@ import (
 // and on PostgreSQL, each compiled for its own dialect from one model.
 func TestSameRowsOnBothEngines(t *testing.T) {
 	ctx := context.Background()
-	pg, err := postgres.Open(ctx, pgtest.URL(t), postgres.Options{})
-	if err != nil {
-		t.Fatalf("PostgreSQL is not reachable (%v): .ci/run starts it; WENSHU_TEST_PG may point elsewhere", err)
-	}
-	defer pg.Close()
-	duck, err := duckdb.Open(datasetstest.Path(t, datasetstest.Scale, datasetstest.Seed), duckdb.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer duck.Close()
-	load(t, pg, duck)
+	pg, duck := engines(t)
 	m, err := datasets.RetailModel()
 	if err != nil {
 		t.Fatal(err)
@@ -103,17 +93,7 @@ func TestReadOnlyAndTimeout(t *testing.T) {
 // PostgreSQL) answers as it does on DuckDB.
 func TestQuestionsOnPostgres(t *testing.T) {
 	ctx := context.Background()
-	pg, err := postgres.Open(ctx, pgtest.URL(t), postgres.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pg.Close()
-	duck, err := duckdb.Open(datasetstest.Path(t, datasetstest.Scale, datasetstest.Seed), duckdb.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer duck.Close()
-	load(t, pg, duck)
+	pg, duck := engines(t)
 	m, err := datasets.RetailModel()
 	if err != nil {
 		t.Fatal(err)
@@ -146,6 +126,24 @@ func TestQuestionsOnPostgres(t *testing.T) {
 			t.Errorf("%s: PostgreSQL differs from DuckDB: %v\n%s", q, err, b.SQL)
 		}
 	}
+}
+
+// engines opens PostgreSQL (with the generated test data loaded) and the
+// DuckDB file it was loaded from; both close with the test.
+func engines(t *testing.T) (*postgres.DB, *duckdb.DB) {
+	t.Helper()
+	pg, err := postgres.Open(context.Background(), pgtest.URL(t), postgres.Options{})
+	if err != nil {
+		t.Fatalf("PostgreSQL is not reachable (%v): .ci/run starts it; WENSHU_TEST_PG may point elsewhere", err)
+	}
+	t.Cleanup(func() { pg.Close() })
+	duck, err := duckdb.Open(datasetstest.Path(t, datasetstest.Scale, datasetstest.Seed), duckdb.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { duck.Close() })
+	load(t, pg, duck)
+	return pg, duck
 }
 
 var loaded sync.Once
