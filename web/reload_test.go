@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -10,6 +11,7 @@ import (
 	"github.com/wenshu-bi/wenshu/datasets"
 	"github.com/wenshu-bi/wenshu/nlq"
 	"github.com/wenshu-bi/wenshu/semantic"
+	"github.com/wenshu-bi/wenshu/semantic/postgres"
 )
 
 // TestModelReload: an admin reloads the model without a restart; a model
@@ -92,5 +94,29 @@ func TestHealthAndReadiness(t *testing.T) {
 	}
 	if code, res := doJSON(t, "GET", down.URL+"/healthz", ""); code != 200 || res["status"] != "degraded" {
 		t.Errorf("healthz with the engine down: %d %v", code, res)
+	}
+}
+
+// lostRunner is an engine whose server went away mid-serving.
+type lostRunner struct{ nlq.Runner }
+
+func (lostRunner) Run(context.Context, *semantic.Plan) (*semantic.Result, error) {
+	return nil, fmt.Errorf("%w: dial tcp: connection refused", postgres.ErrUnreachable)
+}
+
+// TestDataUnreachable: a question while the database is unreachable gets a
+// 503 saying so at once (and the websocket an error event), not a hang or a 500.
+func TestDataUnreachable(t *testing.T) {
+	var lost bool
+	ts := newTestServerWith(t, func(e *nlq.Engine) {
+		e.Runner = lostRunner{e.Runner}
+		lost = true
+	})
+	if !lost {
+		t.Fatal("the engine was not replaced")
+	}
+	code, res := doJSON(t, "POST", ts.URL+"/api/v1/ask", `{"question":"上个月的销售额"}`)
+	if code != 503 || errCode(res) != "data_unreachable" || !strings.Contains(fmt_(res), "cannot be reached") {
+		t.Errorf("ask while the data is unreachable: %d %v", code, res)
 	}
 }

@@ -27,6 +27,7 @@ import (
 	"github.com/wenshu-bi/wenshu/push"
 	"github.com/wenshu-bi/wenshu/semantic"
 	"github.com/wenshu-bi/wenshu/semantic/duckdb"
+	"github.com/wenshu-bi/wenshu/semantic/postgres"
 )
 
 //go:embed static
@@ -358,6 +359,8 @@ func status(code string) int {
 		return http.StatusRequestEntityTooLarge
 	case "timeout":
 		return http.StatusGatewayTimeout
+	case "data_unreachable":
+		return http.StatusServiceUnavailable
 	case "canceled":
 		return 499
 	case "internal":
@@ -381,7 +384,9 @@ func toAPIError(err error) *apiError {
 		return &apiError{Code: se.Code, Message: se.Error()}
 	case errors.As(err, &tooBig):
 		return &apiError{Code: "too_large", Message: "the request body is too large"}
-	case errors.Is(err, duckdb.ErrTimeout), errors.Is(err, context.DeadlineExceeded):
+	case errors.Is(err, postgres.ErrUnreachable):
+		return &apiError{Code: "data_unreachable", Message: "the database cannot be reached right now; the question was not answered (it reconnects by itself: try again in a moment)"}
+	case errors.Is(err, duckdb.ErrTimeout), errors.Is(err, postgres.ErrTimeout), errors.Is(err, context.DeadlineExceeded):
 		return &apiError{Code: "timeout", Message: "the query took too long and was stopped"}
 	case errors.Is(err, duckdb.ErrBadValue):
 		return &apiError{Code: semantic.CodeBadFilter, Message: err.Error()}

@@ -9,10 +9,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"math/big"
+	"net"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -21,6 +25,10 @@ import (
 
 // ErrTimeout is returned when a query is interrupted by its deadline.
 var ErrTimeout = errors.New("query took too long and was interrupted")
+
+// ErrUnreachable is returned when the server cannot be reached (down, or
+// the network between): the pool reconnects by itself on the next query.
+var ErrUnreachable = errors.New("the PostgreSQL server cannot be reached")
 
 // Options configures Open.
 type Options struct {
@@ -59,7 +67,7 @@ func Open(ctx context.Context, url string, opts Options) (*DB, error) {
 	}
 	if err := pool.Ping(ctx); err != nil {
 		pool.Close()
-		return nil, fmt.Errorf("postgres: %w", err)
+		return nil, mapErr(ctx, err)
 	}
 	return &DB{pool: pool, opts: opts}, nil
 }
@@ -83,7 +91,7 @@ func (db *DB) Run(ctx context.Context, p *semantic.Plan) (*semantic.Result, erro
 func (db *DB) Query(ctx context.Context, query string, args ...any) (cols []string, out [][]any, truncated bool, err error) {
 	ctx, cancel := context.WithTimeout(ctx, db.opts.Timeout+time.Second)
 	defer cancel()
-	tx, err := db.pool.BeginTx(ctx, pgx.TxOptions{AccessMode: pgx.ReadOnly})
+	tx, err := db.begin(ctx)
 	if err != nil {
 		return nil, nil, false, mapErr(ctx, err)
 	}
@@ -120,6 +128,25 @@ func (db *DB) Query(ctx context.Context, query string, args ...any) (cols []stri
 	return cols, out, truncated, nil
 }
 
+// begin starts a read-only transaction. A connection lost since it was
+// last used (the server restarted) fails before anything is sent: it is
+// retried with backoff (0.1, 0.3, 0.9 s) on a fresh connection.
+func (db *DB) begin(ctx context.Context) (pgx.Tx, error) {
+	wait := 100 * time.Millisecond
+	for attempt := 0; ; attempt++ {
+		tx, err := db.pool.BeginTx(ctx, pgx.TxOptions{AccessMode: pgx.ReadOnly})
+		if err == nil || attempt == 3 || !pgconn.SafeToRetry(err) && !errors.Is(err, pgconn.ErrConnClosed) {
+			return tx, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(wait):
+		}
+		wait *= 3
+	}
+}
+
 func mapErr(ctx context.Context, err error) error {
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 		return ErrTimeout
@@ -127,6 +154,12 @@ func mapErr(ctx context.Context, err error) error {
 	var pe interface{ SQLState() string }
 	if errors.As(err, &pe) && pe.SQLState() == "57014" { // query_canceled: statement_timeout
 		return ErrTimeout
+	}
+	var ne net.Error
+	var ce *pgconn.ConnectError
+	if errors.As(err, &ce) || errors.As(err, &ne) || errors.As(err, &pe) && strings.HasPrefix(pe.SQLState(), "08") ||
+		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, pgconn.ErrConnClosed) {
+		return fmt.Errorf("%w: %v", ErrUnreachable, err)
 	}
 	return fmt.Errorf("postgres: %w", err)
 }
@@ -177,7 +210,7 @@ func (db *DB) Dialect() semantic.Dialect { return semantic.Postgres }
 func (db *DB) Stream(ctx context.Context, p *semantic.Plan, each func(row []any) error) error {
 	ctx, cancel := context.WithTimeout(ctx, db.opts.Timeout+time.Second)
 	defer cancel()
-	tx, err := db.pool.BeginTx(ctx, pgx.TxOptions{AccessMode: pgx.ReadOnly})
+	tx, err := db.begin(ctx)
 	if err != nil {
 		return mapErr(ctx, err)
 	}

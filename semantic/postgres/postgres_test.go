@@ -2,8 +2,13 @@ package postgres_test
 
 import (
 	"context"
+	"errors"
+	"io"
+	"net"
+	"net/url"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/wenshu-bi/wenshu/datasets"
 	"github.com/wenshu-bi/wenshu/datasets/datasetstest"
@@ -166,5 +171,101 @@ func load(t *testing.T, pg *postgres.DB, duck *duckdb.DB) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// proxy forwards a local port to the test server and can cut every
+// connection, as a network or a restart would.
+type proxy struct {
+	ln     net.Listener
+	target string
+	mu     sync.Mutex
+	conns  []net.Conn
+}
+
+func startProxy(t *testing.T, addr, target string) *proxy {
+	t.Helper()
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &proxy{ln: ln, target: target}
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			s, err := net.Dial("tcp", target)
+			if err != nil {
+				c.Close()
+				continue
+			}
+			p.mu.Lock()
+			p.conns = append(p.conns, c, s)
+			p.mu.Unlock()
+			go io.Copy(s, c)
+			go io.Copy(c, s)
+		}
+	}()
+	return p
+}
+
+func (p *proxy) cut() {
+	p.ln.Close()
+	p.mu.Lock()
+	for _, c := range p.conns {
+		c.Close()
+	}
+	p.conns = nil
+	p.mu.Unlock()
+}
+
+// TestServerLostAndBack: a lost server is a typed error at once (the page
+// says the data is unreachable rather than hanging), and the pool
+// reconnects by itself when the server is back.
+func TestServerLostAndBack(t *testing.T) {
+	if _, err := postgres.Open(context.Background(), "postgres://postgres:x@127.0.0.1:1/none?sslmode=disable&connect_timeout=2", postgres.Options{}); !errors.Is(err, postgres.ErrUnreachable) {
+		t.Errorf("opening a server that is not there: %v", err)
+	}
+	u, err := url.Parse(pgtest.URL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	target := u.Host
+	p := startProxy(t, "127.0.0.1:0", target)
+	addr := p.ln.Addr().String()
+	u.Host = addr
+	q := u.Query()
+	q.Set("connect_timeout", "2")
+	u.RawQuery = q.Encode()
+	ctx := context.Background()
+	pg, err := postgres.Open(ctx, u.String(), postgres.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pg.Close()
+	if _, _, _, err := pg.Query(ctx, "SELECT 1"); err != nil {
+		t.Fatal(err)
+	}
+	p.cut()
+	start := time.Now()
+	if _, _, _, err := pg.Query(ctx, "SELECT 1"); !errors.Is(err, postgres.ErrUnreachable) {
+		t.Errorf("a query while the server is gone: %v", err)
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("the lost server was noticed after %v", d)
+	}
+	p2 := startProxy(t, addr, target)
+	defer p2.cut()
+	var lastErr error
+	for i := 0; i < 20; i++ {
+		if _, _, _, lastErr = pg.Query(ctx, "SELECT 1"); lastErr == nil {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if lastErr != nil {
+		t.Errorf("the pool did not reconnect when the server came back: %v", lastErr)
 	}
 }
