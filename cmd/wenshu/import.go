@@ -6,9 +6,13 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
+	"time"
 
 	"github.com/wenshu-bi/wenshu/ingest"
 	"github.com/wenshu-bi/wenshu/semantic/duckdb"
+	"github.com/wenshu-bi/wenshu/semantic/postgres"
 )
 
 // runImport reads files into a table of a DuckDB file (created when missing).
@@ -35,6 +39,9 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	case *replace:
 		mode = ingest.Replace
 	}
+	if isPostgresURL(*dbPath) {
+		return importPostgres(ctx, *dbPath, *table, mode, fs.Args(), stdout)
+	}
 	db, err := duckdb.Create(*dbPath)
 	if err != nil {
 		return err
@@ -45,5 +52,45 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	fmt.Fprint(stdout, rep.String())
+	return nil
+}
+
+// importPostgres reads the files with DuckDB's readers into a scratch
+// file, then copies the table into PostgreSQL (COPY), swapped in at the end.
+func importPostgres(ctx context.Context, url, table string, mode ingest.Mode, sources []string, stdout io.Writer) error {
+	if table == "" {
+		table = ingest.TableName(sources[0])
+	}
+	pg, err := postgres.Open(ctx, url, postgres.Options{Timeout: time.Hour})
+	if err != nil {
+		return err
+	}
+	defer pg.Close()
+	exists, err := pg.TableExists(ctx, table)
+	if err != nil {
+		return err
+	}
+	if exists && mode == ingest.Create {
+		return fmt.Errorf("table %s: %w", table, ingest.ErrExists)
+	}
+	dir, err := os.MkdirTemp("", "wenshu-import-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	scratch, err := duckdb.Create(filepath.Join(dir, "import.duckdb"))
+	if err != nil {
+		return err
+	}
+	defer scratch.Close()
+	rep, err := ingest.Import(ctx, scratch, ingest.Options{Table: table, TempDir: dir}, sources...)
+	if err != nil {
+		return err
+	}
+	if err := pg.ImportFrom(ctx, scratch, table, table, exists && mode == ingest.Append); err != nil {
+		return fmt.Errorf("copy into PostgreSQL: %w", err)
+	}
+	fmt.Fprint(stdout, rep.String())
+	fmt.Fprintf(stdout, "copied into PostgreSQL table %s (%s)\n", table, redactURL(url))
 	return nil
 }

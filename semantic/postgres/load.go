@@ -15,11 +15,46 @@ import (
 // DECIMAL(p,s) → NUMERIC(p,s), DOUBLE → DOUBLE PRECISION, VARCHAR → TEXT.
 func (db *DB) LoadFrom(ctx context.Context, src *sql.DB, tables ...string) error {
 	for _, table := range tables {
-		if err := db.loadTable(ctx, src, table); err != nil {
+		if err := db.loadTable(ctx, src, table, table, false); err != nil {
 			return fmt.Errorf("load %s: %w", table, err)
 		}
 	}
 	return nil
+}
+
+// TableExists reports whether the current schema has the table.
+func (db *DB) TableExists(ctx context.Context, table string) (bool, error) {
+	var n int
+	err := db.pool.QueryRow(ctx, "SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = $1", table).Scan(&n)
+	return n > 0, err
+}
+
+// ImportFrom copies one DuckDB table into PostgreSQL as target: into a new
+// table swapped in at the end in one transaction (replace: the old one goes;
+// create: a table that exists is refused before), or appended to the
+// existing table by column name. A failure leaves the target as it was.
+func (db *DB) ImportFrom(ctx context.Context, src *sql.DB, table, target string, appendRows bool) error {
+	if appendRows {
+		return db.loadTable(ctx, src, table, target, true)
+	}
+	staging := target + "__import"
+	if err := db.loadTable(ctx, src, table, staging, false); err != nil {
+		db.pool.Exec(ctx, "DROP TABLE IF EXISTS "+pgx.Identifier{staging}.Sanitize())
+		return err
+	}
+	tx, err := db.pool.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback(ctx)
+	t, s := pgx.Identifier{target}.Sanitize(), pgx.Identifier{staging}.Sanitize()
+	if _, err := tx.Exec(ctx, "DROP TABLE IF EXISTS "+t); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, "ALTER TABLE "+s+" RENAME TO "+pgx.Identifier{target}.Sanitize()); err != nil {
+		return err
+	}
+	return tx.Commit(ctx)
 }
 
 func pgType(duck string) string {
@@ -41,7 +76,7 @@ func pgType(duck string) string {
 	return t // INTEGER, BIGINT, SMALLINT, BOOLEAN, DATE, TIMESTAMP
 }
 
-func (db *DB) loadTable(ctx context.Context, src *sql.DB, table string) error {
+func (db *DB) loadTable(ctx context.Context, src *sql.DB, table, target string, appendRows bool) error {
 	rows, err := src.QueryContext(ctx, "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = ? ORDER BY ordinal_position", table)
 	if err != nil {
 		return err
@@ -68,19 +103,21 @@ func (db *DB) loadTable(ctx context.Context, src *sql.DB, table string) error {
 	for i, n := range names {
 		defs = append(defs, pgx.Identifier{n}.Sanitize()+" "+pgType(types[i]))
 	}
-	id := pgx.Identifier{table}.Sanitize()
-	if _, err := db.pool.Exec(ctx, "DROP TABLE IF EXISTS "+id); err != nil {
-		return err
-	}
-	if _, err := db.pool.Exec(ctx, "CREATE TABLE "+id+" ("+strings.Join(defs, ", ")+")"); err != nil {
-		return err
+	id := pgx.Identifier{target}.Sanitize()
+	if !appendRows {
+		if _, err := db.pool.Exec(ctx, "DROP TABLE IF EXISTS "+id); err != nil {
+			return err
+		}
+		if _, err := db.pool.Exec(ctx, "CREATE TABLE "+id+" ("+strings.Join(defs, ", ")+")"); err != nil {
+			return err
+		}
 	}
 	data, err := src.QueryContext(ctx, "SELECT "+strings.Join(sel, ", ")+" FROM \""+table+"\"")
 	if err != nil {
 		return err
 	}
 	defer data.Close()
-	_, err = db.pool.CopyFrom(ctx, pgx.Identifier{table}, names, &sqlRows{rows: data, n: len(names)})
+	_, err = db.pool.CopyFrom(ctx, pgx.Identifier{target}, names, &sqlRows{rows: data, n: len(names)})
 	if err != nil {
 		return err
 	}
