@@ -80,15 +80,22 @@ func (duckDialect) TruncDate(grain, expr string) string {
 }
 
 func (duckDialect) ShiftDate(expr string, s Shift) string {
-	switch {
-	case s.Months != 0 && s.Days != 0:
-		return fmt.Sprintf("CAST(%s + INTERVAL %d MONTH + INTERVAL %d DAY AS DATE)", expr, s.Months, s.Days)
-	case s.Months != 0:
-		return fmt.Sprintf("CAST(%s + INTERVAL %d MONTH AS DATE)", expr, s.Months)
-	case s.Days != 0:
-		return fmt.Sprintf("CAST(%s + INTERVAL %d DAY AS DATE)", expr, s.Days)
+	return shiftDate(expr, s, func(n int, unit string) string { return fmt.Sprintf("INTERVAL %d %s", n, strings.ToUpper(unit)) })
+}
+
+// shiftDate moves a DATE by months and days, intervals written by interval.
+func shiftDate(expr string, s Shift, interval func(n int, unit string) string) string {
+	var parts []string
+	if s.Months != 0 {
+		parts = append(parts, interval(s.Months, "month"))
 	}
-	return expr
+	if s.Days != 0 {
+		parts = append(parts, interval(s.Days, "day"))
+	}
+	if len(parts) == 0 {
+		return expr
+	}
+	return fmt.Sprintf("CAST(%s + %s AS DATE)", expr, strings.Join(parts, " + "))
 }
 
 func (d duckDialect) DateSeries(grain, start, end string) string {
@@ -144,15 +151,7 @@ func (pgDialect) Literal(v any) string {
 }
 
 func (pgDialect) ShiftDate(expr string, s Shift) string {
-	switch {
-	case s.Months != 0 && s.Days != 0:
-		return fmt.Sprintf("CAST(%s + INTERVAL '%d month' + INTERVAL '%d day' AS DATE)", expr, s.Months, s.Days)
-	case s.Months != 0:
-		return fmt.Sprintf("CAST(%s + INTERVAL '%d month' AS DATE)", expr, s.Months)
-	case s.Days != 0:
-		return fmt.Sprintf("CAST(%s + INTERVAL '%d day' AS DATE)", expr, s.Days)
-	}
-	return expr
+	return shiftDate(expr, s, func(n int, unit string) string { return fmt.Sprintf("INTERVAL '%d %s'", n, unit) })
 }
 
 func (d pgDialect) DateSeries(grain, start, end string) string {
