@@ -33,17 +33,11 @@ type emailer interface {
 	Email(ctx context.Context, user string) (string, error)
 }
 
-// imState is what the bots remember between messages: the options of the
-// last clarification per conversation, and senders' emails.
+// imState is what the bots remember between messages in memory: senders'
+// emails (a cache). A clarification's options are kept in the store.
 type imState struct {
-	mu      sync.Mutex
-	pending map[string]pendingOptions
-	emails  map[string]cachedEmail
-}
-
-type pendingOptions struct {
-	options []nlq.Option
-	at      time.Time
+	mu     sync.Mutex
+	emails map[string]cachedEmail
 }
 
 type cachedEmail struct {
@@ -194,7 +188,7 @@ func (s *Server) answerIM(ctx context.Context, a im.Adapter, ev im.Event) {
 	conv := imConversation(ev)
 	pendingKey := p.UserID + "\x00" + conv
 	if m := optionRE.FindStringSubmatch(text); m != nil {
-		if q := s.takeOption(pendingKey, m[1]); q != "" {
+		if q := s.takeOption(ctx, pendingKey, m[1]); q != "" {
 			text = q
 		}
 	}
@@ -219,12 +213,11 @@ func (s *Server) answerIM(ctx context.Context, a im.Adapter, ev im.Event) {
 		reply(im.Message{Text: s.subscribeIM(ctx, a, ev, p, ans.Proposal)})
 	case ans.Clarification != nil:
 		opts := ans.Clarification.Options
-		s.imState.mu.Lock()
-		if s.imState.pending == nil || len(s.imState.pending) > 10000 {
-			s.imState.pending = map[string]pendingOptions{}
+		if len(opts) > 0 {
+			if err := s.store.PutPending(ctx, pendingKey, opts, s.now()); err != nil {
+				s.log.Warn("im: clarification options not kept", "err", err)
+			}
 		}
-		s.imState.pending[pendingKey] = pendingOptions{opts, s.now()}
-		s.imState.mu.Unlock()
 		m := im.Message{Text: ans.Clarification.Message}
 		for _, o := range opts {
 			m.Options = append(m.Options, o.Label)
@@ -252,16 +245,15 @@ func (s *Server) answerIM(ctx context.Context, a im.Adapter, ev im.Event) {
 
 // takeOption returns the question of option n of the conversation's last
 // clarification, or "" (the number is then asked as it is).
-func (s *Server) takeOption(key, n string) string {
+// The options live in the store: a restart, or the next message reaching
+// another replica, still answers "2".
+func (s *Server) takeOption(ctx context.Context, key, n string) string {
 	i, _ := strconv.Atoi(n)
-	s.imState.mu.Lock()
-	defer s.imState.mu.Unlock()
-	po, ok := s.imState.pending[key]
-	if !ok || s.now().Sub(po.at) > time.Hour || i < 1 || i > len(po.options) {
+	o, ok, err := s.store.TakePending(ctx, key, i, s.now())
+	if err != nil || !ok {
 		return ""
 	}
-	delete(s.imState.pending, key)
-	return po.options[i-1].Question
+	return o.Question
 }
 
 // imError is an error as a short message for the chat: what the asker can

@@ -4,14 +4,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/wenshu-bi/wenshu/datasets"
 	"github.com/wenshu-bi/wenshu/nlq"
 	"github.com/wenshu-bi/wenshu/semantic"
 	"github.com/wenshu-bi/wenshu/semantic/postgres"
+	"github.com/wenshu-bi/wenshu/web"
 )
 
 // TestModelReload: an admin reloads the model without a restart; a model
@@ -118,5 +121,41 @@ func TestDataUnreachable(t *testing.T) {
 	code, res := doJSON(t, "POST", ts.URL+"/api/v1/ask", `{"question":"上个月的销售额"}`)
 	if code != 503 || errCode(res) != "data_unreachable" || !strings.Contains(fmt_(res), "cannot be reached") {
 		t.Errorf("ask while the data is unreachable: %d %v", code, res)
+	}
+}
+
+// TestPendingOptionsSurviveARestart: a clarification's numbered options are
+// kept in the store, so "2" is answered after a restart (or on another
+// replica sharing the store); a wrong number keeps them, an hour forgets them.
+func TestPendingOptionsSurviveARestart(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "meta.db")
+	st, err := web.OpenStore(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	now := time.Unix(1_800_000_000, 0)
+	opts := []nlq.Option{{Label: "各渠道的销售额", Question: "上个月各渠道的销售额"}, {Label: "各城市的销售额", Question: "上个月各城市的销售额"}}
+	if err := st.PutPending(ctx, "u\x00c", opts, now); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	st, err = web.OpenStore(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if _, ok, _ := st.TakePending(ctx, "u\x00c", 3, now); ok {
+		t.Error("option 3 of 2 was taken")
+	}
+	if o, ok, err := st.TakePending(ctx, "u\x00c", 2, now.Add(time.Minute)); err != nil || !ok || o.Question != "上个月各城市的销售额" {
+		t.Errorf("after a restart, option 2: %v %v %v", o, ok, err)
+	}
+	if _, ok, _ := st.TakePending(ctx, "u\x00c", 1, now); ok {
+		t.Error("the options were answered twice")
+	}
+	st.PutPending(ctx, "u\x00d", opts, now)
+	if _, ok, _ := st.TakePending(ctx, "u\x00d", 1, now.Add(2*time.Hour)); ok {
+		t.Error("options two hours old were still answered")
 	}
 }

@@ -3,9 +3,12 @@ package web
 import (
 	"context"
 	"encoding/binary"
+	"encoding/json"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/wenshu-bi/wenshu/nlq"
 )
 
 var bucketIMSeen = []byte("im_seen") // platform:event id → unix seconds first seen
@@ -55,4 +58,58 @@ func pruneSeen(b *bolt.Bucket, at time.Time) error {
 		}
 	}
 	return nil
+}
+
+var bucketIMPending = []byte("im_pending") // user \x00 conversation → JSON of the last clarification's options
+
+// imPendingTTL is how long a numbered clarification can be answered by its number.
+const imPendingTTL = time.Hour
+
+type storedPending struct {
+	Options []nlq.Option `json:"options"`
+	At      time.Time    `json:"at"`
+}
+
+// PutPending keeps a conversation's last clarification options (replacing
+// earlier ones), so "2" answers them after a restart or on another replica.
+func (s *Store) PutPending(_ context.Context, key string, opts []nlq.Option, at time.Time) error {
+	data, err := json.Marshal(storedPending{opts, at})
+	if err != nil {
+		return err
+	}
+	return s.db.Update(func(tx *bolt.Tx) error {
+		b, err := tx.CreateBucketIfNotExists(bucketIMPending)
+		if err != nil {
+			return err
+		}
+		return b.Put([]byte(key), data)
+	})
+}
+
+// TakePending returns option n (1-based) of the options kept for key and
+// forgets them; a number out of range, or options older than
+// imPendingTTL, give false (the options stay while still fresh).
+func (s *Store) TakePending(_ context.Context, key string, n int, now time.Time) (nlq.Option, bool, error) {
+	var out nlq.Option
+	ok := false
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketIMPending)
+		if b == nil {
+			return nil
+		}
+		v := b.Get([]byte(key))
+		if v == nil {
+			return nil
+		}
+		var p storedPending
+		if err := json.Unmarshal(v, &p); err != nil || now.Sub(p.At) > imPendingTTL {
+			return b.Delete([]byte(key))
+		}
+		if n < 1 || n > len(p.Options) {
+			return nil
+		}
+		out, ok = p.Options[n-1], true
+		return b.Delete([]byte(key))
+	})
+	return out, ok, err
 }
