@@ -33,6 +33,8 @@ var (
 	priceRE    = regexp.MustCompile(`(?i)^(unit[ _-]?)?price$`)
 	amountRE   = regexp.MustCompile(`(?i)^(amount|sales|revenue|total|line[ _-]?total|paid|paid[ _-]?amount|net[ _-]?sales|gmv|value)$`)
 	timeRE     = regexp.MustCompile(`(?i)(date|time|_at$|^at$|day|created|ordered)`)
+	underRE    = regexp.MustCompile(`_+`)
+	plainRE    = regexp.MustCompile(`^[a-z_][a-z0-9_]*$`)
 )
 
 func (d *drafter) line(format string, args ...any) { fmt.Fprintf(&d.b, format+"\n", args...) }
@@ -54,7 +56,7 @@ func ident(s string) string {
 			b.WriteByte('_')
 		}
 	}
-	out := strings.Trim(regexp.MustCompile(`_+`).ReplaceAllString(b.String(), "_"), "_")
+	out := strings.Trim(underRE.ReplaceAllString(b.String(), "_"), "_")
 	if out == "" || out[0] >= '0' && out[0] <= '9' {
 		out = "c_" + out
 	}
@@ -63,7 +65,7 @@ func ident(s string) string {
 
 // col is how a model expression names a column (quoted unless a plain lower-case name).
 func col(name string) string {
-	if regexp.MustCompile(`^[a-z_][a-z0-9_]*$`).MatchString(name) {
+	if plainRE.MatchString(name) {
 		return name
 	}
 	return `"` + strings.ReplaceAll(name, `"`, `""`) + `"`

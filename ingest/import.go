@@ -75,7 +75,10 @@ type Report struct {
 // ErrExists is returned when the table exists and the mode is Create.
 var ErrExists = errors.New("the table exists: pass --append or --replace")
 
-var identRE = regexp.MustCompile(`[^A-Za-z0-9_]+`)
+var (
+	identRE     = regexp.MustCompile(`[^A-Za-z0-9_]+`)
+	tableNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+)
 
 // TableName makes a table name from a file name: online_retail.csv.gz → online_retail.
 func TableName(path string) string {
@@ -127,7 +130,7 @@ func Import(ctx context.Context, db *sql.DB, opts Options, sources ...string) (*
 	if table == "" {
 		table = TableName(sources[0])
 	}
-	if !regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`).MatchString(table) {
+	if !tableNameRE.MatchString(table) {
 		return nil, fmt.Errorf("table name %q: use letters, digits and _", table)
 	}
 	exists, err := tableExists(ctx, db, table)
@@ -241,7 +244,7 @@ func rejects(ctx context.Context, conn *sql.Conn, rep *Report) error {
 	rows, err := conn.QueryContext(ctx, `SELECT coalesce(any_value(column_name), ''), count(DISTINCT line), any_value(csv_line)
 		FROM reject_errors GROUP BY error_type ORDER BY 2 DESC`)
 	if err != nil {
-		return nil // no rejects table: nothing was rejected
+		return fmt.Errorf("reading the rejected rows: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {

@@ -140,10 +140,14 @@ func profileTable(ctx context.Context, db *sql.DB, table string) (*TableProfile,
 		q := quote(c.Name)
 		switch {
 		case IsNumber(c.Type):
-			db.QueryRowContext(ctx, fmt.Sprintf("SELECT count(*) FILTER (WHERE %[1]s < 0), count(*) FILTER (WHERE %[1]s = 0) FROM %[2]s", q, quote(table))).Scan(&c.Negative, &c.Zero)
+			if err := db.QueryRowContext(ctx, fmt.Sprintf("SELECT count(*) FILTER (WHERE %[1]s < 0), count(*) FILTER (WHERE %[1]s = 0) FROM %[2]s", q, quote(table))).Scan(&c.Negative, &c.Zero); err != nil {
+				return nil, err
+			}
 		case IsTime(c.Type):
 			var lo, hi sql.NullString
-			db.QueryRowContext(ctx, fmt.Sprintf("SELECT CAST(min(%[1]s) AS VARCHAR), CAST(max(%[1]s) AS VARCHAR) FROM %[2]s", q, quote(table))).Scan(&lo, &hi)
+			if err := db.QueryRowContext(ctx, fmt.Sprintf("SELECT CAST(min(%[1]s) AS VARCHAR), CAST(max(%[1]s) AS VARCHAR) FROM %[2]s", q, quote(table))).Scan(&lo, &hi); err != nil {
+				return nil, err
+			}
 			c.MinTime, c.MaxTime = lo.String, hi.String
 		case IsText(c.Type) && c.Distinct <= MaxListedValues*2:
 			vr, err := db.QueryContext(ctx, fmt.Sprintf("SELECT %[1]s FROM %[2]s WHERE %[1]s IS NOT NULL GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT %[3]d", q, quote(table), MaxListedValues+1))
@@ -152,10 +156,17 @@ func profileTable(ctx context.Context, db *sql.DB, table string) (*TableProfile,
 			}
 			for vr.Next() {
 				var v string
-				vr.Scan(&v)
+				if err := vr.Scan(&v); err != nil {
+					vr.Close()
+					return nil, err
+				}
 				c.Values = append(c.Values, v)
 			}
+			err = vr.Err()
 			vr.Close()
+			if err != nil {
+				return nil, err
+			}
 			c.Distinct = int64(len(c.Values)) // exact below the cap
 			if len(c.Values) > MaxListedValues {
 				c.Values = nil

@@ -79,7 +79,8 @@ func (e *Engine) askList(ctx context.Context, tr *Translation, asOf semantic.Dat
 	}
 	var total int64
 	if len(count.Rows) == 1 {
-		total, _ = asInt64(count.Rows[0][0])
+		f, _ := toFloat(count.Rows[0][0])
+		total = int64(f)
 	}
 	res, err := e.Runner.Run(ctx, lp.Plan)
 	ans.Timings["execute"] = time.Since(t0).Milliseconds()
@@ -110,18 +111,6 @@ func (e *Engine) askList(ctx context.Context, tr *Translation, asOf semantic.Dat
 	ans.Answer = listText(e.Model, a, tr.Query, reading, info, lang)
 	emit(Event{"answer_delta", ans.Answer})
 	return finish()
-}
-
-func asInt64(v any) (int64, bool) {
-	switch x := v.(type) {
-	case int64:
-		return x, true
-	case int:
-		return int64(x), true
-	case float64:
-		return int64(x), true
-	}
-	return 0, false
 }
 
 // ReadList is the reading of a list question: the day, the audience, its filters.
@@ -156,8 +145,8 @@ func listText(m *semantic.Model, a *semantic.Audience, q *semantic.Query, readin
 		b.WriteString(msg(lang, reading.Text+"：没有符合条件的会员。", reading.Text+": no member matches."))
 		return b.String()
 	}
-	b.WriteString(msg(lang, fmt.Sprintf("%s：共 %s 位会员。", reading.Text, groupDigits(info.Total)),
-		fmt.Sprintf("%s: %s members.", reading.Text, groupDigits(info.Total))))
+	b.WriteString(msg(lang, fmt.Sprintf("%s：共 %s 位会员。", reading.Text, thousands(float64(info.Total), 0)),
+		fmt.Sprintf("%s: %s members.", reading.Text, thousands(float64(info.Total), 0))))
 	if info.Shown < int(info.Total) {
 		b.WriteString(msg(lang, fmt.Sprintf("按%s从高到低列出前 %d 位，完整名单可下载（CSV / Excel）。", order, info.Shown),
 			fmt.Sprintf(" The first %d by %s are listed; download the whole list as CSV or Excel.", info.Shown, strings.ToLower(order))))
@@ -165,26 +154,8 @@ func listText(m *semantic.Model, a *semantic.Audience, q *semantic.Query, readin
 		b.WriteString(msg(lang, fmt.Sprintf("按%s从高到低全部列出。", order), fmt.Sprintf(" All listed, by %s.", strings.ToLower(order))))
 	}
 	if info.OverExport {
-		b.WriteString(msg(lang, fmt.Sprintf("名单超过导出上限 %s 行，导出只含前 %s 位，请加条件缩小范围。", groupDigits(int64(info.MaxExport)), groupDigits(int64(info.MaxExport))),
-			fmt.Sprintf(" The list is longer than the export limit of %s rows: an export holds the first %s; narrow the question to get all.", groupDigits(int64(info.MaxExport)), groupDigits(int64(info.MaxExport)))))
+		b.WriteString(msg(lang, fmt.Sprintf("名单超过导出上限 %s 行，导出只含前 %s 位，请加条件缩小范围。", thousands(float64(info.MaxExport), 0), thousands(float64(info.MaxExport), 0)),
+			fmt.Sprintf(" The list is longer than the export limit of %s rows: an export holds the first %s; narrow the question to get all.", thousands(float64(info.MaxExport), 0), thousands(float64(info.MaxExport), 0))))
 	}
 	return b.String()
-}
-
-// groupDigits writes 12345 as 12,345.
-func groupDigits(n int64) string {
-	s := fmt.Sprint(n)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	var out []byte
-	for i := range len(s) {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			out = append(out, ',')
-		}
-		out = append(out, s[i])
-	}
-	if neg {
-		return "-" + string(out)
-	}
-	return string(out)
 }

@@ -60,7 +60,7 @@ func memberFilters(rd *reading, a *semantic.Audience) (out []semantic.Filter, ot
 		if d == nil {
 			continue
 		}
-		if !listable(m, a, d) {
+		if !a.Lists(m, d) {
 			other = append(other, f.dim)
 			continue
 		}
@@ -71,12 +71,6 @@ func memberFilters(rd *reading, a *semantic.Audience) (out []semantic.Filter, ot
 		out = append(out, semantic.Filter{Dimension: f.dim, Op: op, Values: slices.Clone(f.values)})
 	}
 	return out, other
-}
-
-// listable: the dimension is an attribute of each row of the audience.
-func listable(m *semantic.Model, a *semantic.Audience, d *semantic.Dimension) bool {
-	_, err := semantic.CompileList(m, &semantic.Query{List: a.Name, Dimensions: []string{d.Name}}, semantic.CompileOptions{})
-	return err == nil
 }
 
 func constructAudience(rd *reading) bool {
@@ -263,7 +257,7 @@ func listableColumns(m *semantic.Model, a *semantic.Audience, lang string) strin
 func listableLabels(m *semantic.Model, a *semantic.Audience, lang string) string {
 	var out []string
 	for _, d := range m.Dimensions {
-		if len(d.Values) > 0 && !d.PII && listable(m, a, d) {
+		if len(d.Values) > 0 && !d.PII && a.Lists(m, d) {
 			out = append(out, d.Label.In(lang))
 		}
 	}
@@ -273,7 +267,7 @@ func listableLabels(m *semantic.Model, a *semantic.Audience, lang string) string
 // listExample is a list question the model can answer.
 func listExample(m *semantic.Model, a *semantic.Audience, lang string) string {
 	for _, d := range m.Dimensions {
-		if len(d.Values) > 0 && listable(m, a, d) {
+		if len(d.Values) > 0 && a.Lists(m, d) {
 			v := d.Values[len(d.Values)/2]
 			return msg(lang, "列出"+v.Label("zh")+"的"+a.Label.Zh, "list the "+strings.ToLower(a.Label.En)+" with "+strings.ToLower(d.Label.En)+" "+v.Label("en"))
 		}

@@ -109,6 +109,9 @@ func (p *modelParser) parseAudiences(m *Model, n *yaml.Node) {
 	})
 }
 
+// Lists reports whether d is an attribute of each entity the audience lists.
+func (a *Audience) Lists(m *Model, d *Dimension) bool { return m.listReaches(a.Table, d) }
+
 // listReaches reports whether d can be read for each row of table.
 func (m *Model) listReaches(table string, d *Dimension) bool {
 	expr, base := d.Expr, d.home

@@ -28,8 +28,8 @@ import (
 // X-Wenshu-Total says how long and X-Wenshu-Truncated is set (the answer on
 // the page says it too).
 
-// streamer runs a plan row by row (semantic/duckdb satisfies it).
-type streamer interface {
+// Streamer runs a plan row by row (semantic/duckdb and semantic/postgres satisfy it).
+type Streamer interface {
 	Stream(ctx context.Context, p *semantic.Plan, each func(row []any) error) error
 }
 
@@ -79,7 +79,7 @@ func (s *Server) handleExport(c *gin.Context) {
 
 // exportList streams the list of req.Query as p sees it now, as of asOf.
 func (s *Server) exportList(c *gin.Context, p *Principal, req exportRequest, asOf semantic.Date, via string) {
-	st, ok := s.eng().Runner.(streamer)
+	st, ok := s.eng().Runner.(Streamer)
 	if !ok {
 		s.fail(c, &apiError{Code: "internal", Message: "this engine cannot stream an export"})
 		return
@@ -168,12 +168,9 @@ func safeName(s string) string {
 	return b.String()
 }
 
-// Streamer runs a plan row by row (semantic/duckdb satisfies it).
-type Streamer = streamer
-
 // WriteCSV writes a UTF-8 CSV with a byte-order mark (so Excel reads the
 // Chinese labels), the column labels first.
-func WriteCSV(ctx context.Context, w io.Writer, st streamer, lp *semantic.ListPlan) (int, error) {
+func WriteCSV(ctx context.Context, w io.Writer, st Streamer, lp *semantic.ListPlan) (int, error) {
 	bw := bufio.NewWriterSize(w, 64<<10)
 	bw.WriteString("\ufeff")
 	cw := csv.NewWriter(bw)
@@ -220,7 +217,7 @@ func cellText(v any) string {
 // WriteXLSX writes the list as a worksheet through excelize's stream
 // writer (rows beyond its buffer go to a temporary file, not memory), and
 // a second sheet saying what the list is.
-func WriteXLSX(ctx context.Context, w io.Writer, st streamer, lp *semantic.ListPlan, m *semantic.Model, q *semantic.Query, total int64, cut bool, lang string) (int, error) {
+func WriteXLSX(ctx context.Context, w io.Writer, st Streamer, lp *semantic.ListPlan, m *semantic.Model, q *semantic.Query, total int64, cut bool, lang string) (int, error) {
 	f := excelize.NewFile()
 	defer f.Close()
 	sheet := "Sheet1"
@@ -262,14 +259,18 @@ func WriteXLSX(ctx context.Context, w io.Writer, st streamer, lp *semantic.ListP
 	if lang == "en" {
 		about = "About"
 	}
-	f.NewSheet(about)
+	if _, err := f.NewSheet(about); err != nil {
+		return n, err
+	}
 	reading := nlq.ReadList(m, q, lp.RefDay, lang)
 	lines := [][]any{{reading.Text}, {fmt.Sprintf("%d / %d", n, total)}}
 	if cut {
 		lines = append(lines, []any{fmt.Sprintf("%s %d", map[bool]string{true: "Cut at the export limit of", false: "已按导出上限截断，上限行数"}[lang == "en"], n)})
 	}
 	for i, l := range lines {
-		f.SetSheetRow(about, fmt.Sprintf("A%d", i+1), &l)
+		if err := f.SetSheetRow(about, fmt.Sprintf("A%d", i+1), &l); err != nil {
+			return n, err
+		}
 	}
 	_, err = f.WriteTo(w)
 	return n, err

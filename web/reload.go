@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -41,36 +40,47 @@ func (s *Server) Reload(ctx context.Context) error {
 		return err
 	}
 	old := s.eng()
-	if c, ok := old.Runner.(modelChecker); ok {
+	return s.install(ctx, m, old.Runner, func(ne *nlq.Engine) {
+		// A materialized derived table stays only while its SQL is the same.
+		ne.Materialized = nil
+		for _, name := range old.Materialized {
+			if ot, nt := old.Model.Table(name), m.Table(name); ot != nil && nt != nil && ot.SQL == nt.SQL {
+				ne.Materialized = append(ne.Materialized, name)
+			}
+		}
+	})
+}
+
+// install checks m against runner's data, links its vocabulary from the
+// data and swaps in an engine like the current one on m and runner (change
+// adjusts it first); the caches built for the old model are dropped. On an
+// error nothing changes.
+func (s *Server) install(ctx context.Context, m *semantic.Model, runner nlq.Runner, change func(*nlq.Engine)) error {
+	old := s.eng()
+	if c, ok := runner.(modelChecker); ok {
 		if err := c.CheckModel(ctx, m, semantic.CompileOptions{AsOf: old.AsOf}); err != nil {
 			return &reloadError{"the model does not fit the data", err}
 		}
 	}
-	values, err := nlq.LoadValues(ctx, m, old.Runner)
+	values, err := nlq.LoadValues(ctx, m, runner)
 	if err != nil {
 		return err
 	}
 	ne := *old
-	ne.Model = m
+	ne.Model, ne.Runner = m, runner
 	ne.Rules = nlq.NewRules(m, nlq.NewLexicon(m, values))
 	if old.LLM != nil {
 		l := *old.LLM
 		l.Model, l.Lex = m, ne.Rules.Lexicon()
 		ne.LLM = &l
 	}
-	// A materialized derived table stays only while its SQL is the same.
-	ne.Materialized = nil
-	for _, name := range old.Materialized {
-		if ot, nt := old.Model.Table(name), m.Table(name); ot != nil && nt != nil && ot.SQL == nt.SQL {
-			ne.Materialized = append(ne.Materialized, name)
-		}
-	}
+	change(&ne)
 	s.engine.Store(&ne)
 	s.catalogs.Clear()
 	s.scopeMu.Lock()
 	clear(s.scopes)
 	s.scopeMu.Unlock()
-	s.log.Info("model reloaded", "name", m.Name, "metrics", len(m.Metrics), "dimensions", len(m.Dimensions), "vocabulary", ne.Rules.Lexicon().Size())
+	s.log.Info("model installed", "name", m.Name, "metrics", len(m.Metrics), "dimensions", len(m.Dimensions), "vocabulary", ne.Rules.Lexicon().Size())
 	return nil
 }
 
@@ -107,51 +117,4 @@ func (s *Server) handleReload(c *gin.Context) {
 	default:
 		s.fail(c, err)
 	}
-}
-
-// Health: /healthz reports each dependency (the data engine, the store);
-// /readyz is 503 while one of them is down, so a load balancer sends
-// questions elsewhere. Both stay open without sign-in.
-
-type pinger interface {
-	Ping(ctx context.Context) error
-}
-
-func (s *Server) dependencies(ctx context.Context) (gin.H, bool) {
-	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
-	defer cancel()
-	deps, ok := gin.H{}, true
-	check := func(name string, err error) {
-		if err != nil {
-			deps[name] = gin.H{"status": "down", "error": err.Error()}
-			ok = false
-			return
-		}
-		deps[name] = gin.H{"status": "ok"}
-	}
-	if p, isPinger := s.eng().Runner.(pinger); isPinger {
-		check("engine", p.Ping(ctx))
-	} else {
-		deps["engine"] = gin.H{"status": "ok"}
-	}
-	check("store", s.store.Ping(ctx))
-	return deps, ok
-}
-
-func (s *Server) handleHealth(c *gin.Context) {
-	deps, ok := s.dependencies(c.Request.Context())
-	status := "ok"
-	if !ok {
-		status = "degraded"
-	}
-	c.JSON(http.StatusOK, gin.H{"status": status, "dependencies": deps})
-}
-
-func (s *Server) handleReady(c *gin.Context) {
-	deps, ok := s.dependencies(c.Request.Context())
-	if !ok {
-		c.JSON(http.StatusServiceUnavailable, gin.H{"status": "not ready", "dependencies": deps})
-		return
-	}
-	c.JSON(http.StatusOK, gin.H{"status": "ready", "dependencies": deps})
 }

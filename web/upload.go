@@ -175,7 +175,10 @@ func (s *Server) handleUpload(c *gin.Context) {
 		fail(err)
 		return
 	}
-	u.Preview = previewQuestions(ctx, m, db)
+	if u.Preview, err = previewQuestions(ctx, m, db); err != nil {
+		fail(fmt.Errorf("the first questions on the draft failed: %w", err))
+		return
+	}
 	s.uploads.mu.Lock()
 	if s.uploads.byID == nil {
 		s.uploads.byID = map[string]*upload{}
@@ -189,10 +192,10 @@ func (s *Server) handleUpload(c *gin.Context) {
 
 // previewQuestions answers the first questions the draft can answer: its
 // first metric, split by its first listed dimension, and by month.
-func previewQuestions(ctx context.Context, m *semantic.Model, db *duckdb.DB) []uploadPreview {
+func previewQuestions(ctx context.Context, m *semantic.Model, db *duckdb.DB) ([]uploadPreview, error) {
 	values, err := nlq.LoadValues(ctx, m, db)
 	if err != nil {
-		return nil
+		return nil, err
 	}
 	e := &nlq.Engine{Model: m, Rules: nlq.NewRules(m, nlq.NewLexicon(m, values)), Runner: db, Conversations: nlq.NewMemoryConversations()}
 	var qs []string
@@ -213,7 +216,7 @@ func previewQuestions(ctx context.Context, m *semantic.Model, db *duckdb.DB) []u
 	for _, q := range qs {
 		ans, err := e.Ask(ctx, nlq.AskRequest{Question: q}, nil)
 		if err != nil {
-			continue
+			return nil, fmt.Errorf("%s: %w", q, err)
 		}
 		p := uploadPreview{Question: q, Answer: ans.Answer, Columns: ans.Columns, Rows: ans.Rows}
 		if len(p.Rows) > 12 {
@@ -221,7 +224,7 @@ func previewQuestions(ctx context.Context, m *semantic.Model, db *duckdb.DB) []u
 		}
 		out = append(out, p)
 	}
-	return out
+	return out, nil
 }
 
 func (s *Server) takeUpload(c *gin.Context) *upload {
@@ -289,26 +292,14 @@ func (s *Server) Switch(ctx context.Context, dbPath, modelPath string) error {
 	if err != nil {
 		return err
 	}
-	if err := db.CheckModel(ctx, m, semantic.CompileOptions{}); err != nil {
-		db.Close()
-		return &reloadError{"the model does not fit the data", err}
-	}
-	values, err := nlq.LoadValues(ctx, m, db)
+	err = s.install(ctx, m, db, func(ne *nlq.Engine) {
+		// The uploaded data's own day and sizes: the old ones do not apply.
+		ne.Materialized, ne.AsOf, ne.Admission = nil, semantic.Date{}, nil
+	})
 	if err != nil {
 		db.Close()
 		return err
 	}
-	old := s.eng()
-	ne := *old
-	ne.Model, ne.Runner, ne.Materialized, ne.AsOf = m, db, nil, semantic.Date{}
-	ne.Rules = nlq.NewRules(m, nlq.NewLexicon(m, values))
-	ne.Admission = nil
-	if old.LLM != nil {
-		l := *old.LLM
-		l.Model, l.Lex = m, ne.Rules.Lexicon()
-		ne.LLM = &l
-	}
-	s.engine.Store(&ne)
 	s.opts.LoadModel = func() (*semantic.Model, error) {
 		data, err := os.ReadFile(modelPath)
 		if err != nil {
@@ -316,10 +307,6 @@ func (s *Server) Switch(ctx context.Context, dbPath, modelPath string) error {
 		}
 		return semantic.ParseModel(modelPath, data)
 	}
-	s.catalogs.Clear()
-	s.scopeMu.Lock()
-	clear(s.scopes)
-	s.scopeMu.Unlock()
 	s.log.Info("switched to uploaded data", "data", dbPath, "model", modelPath, "name", m.Name)
 	return nil
 }

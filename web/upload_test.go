@@ -84,13 +84,18 @@ func TestUploadOnThePage(t *testing.T) {
 	if rows, _ := first["rows"].([]any); len(rows) != 1 || fmt.Sprintf("%.2f", rows[0].([]any)[0]) != fmt.Sprintf("%.2f", total) {
 		t.Errorf("the first preview %v does not give the total %.2f", first, total)
 	}
-	// Nothing was written outside the upload directory.
-	filepath.Walk(opts.UploadDir, func(p string, info os.FileInfo, err error) error {
-		if err == nil && !info.IsDir() && strings.Contains(p, "..") {
-			t.Errorf("a file outside its directory: %s", p)
+	// The name "../../shop sales.csv" was reduced to its base, safe characters only,
+	// and nothing landed outside the upload directory.
+	if up["file"] != "shop_sales.csv" {
+		t.Errorf("stored name %v, want shop_sales.csv", up["file"])
+	}
+	for _, dir := range []string{filepath.Dir(opts.UploadDir), filepath.Dir(filepath.Dir(opts.UploadDir))} {
+		for _, name := range []string{"shop sales.csv", "shop_sales.csv"} {
+			if _, err := os.Stat(filepath.Join(dir, name)); err == nil {
+				t.Errorf("the upload was written outside its directory: %s", filepath.Join(dir, name))
+			}
 		}
-		return nil
-	})
+	}
 	// Keep it: the server now answers from the uploaded data.
 	id := fmt.Sprint(up["id"])
 	code, kept := doJSON(t, "POST", ts.URL+"/api/v1/uploads/"+id+"/keep", "", "Authorization", "Bearer "+root)
