@@ -52,7 +52,13 @@ func (e *Engine) askList(ctx context.Context, tr *Translation, asOf semantic.Dat
 		}
 		for _, x := range list {
 			if x.Code == semantic.CodeNotPermitted {
-				return refuse(RefusalNotPermitted, msg(lang, "你的角色不能导出这份名单："+x.Message, "Your role cannot list these members: "+x.Message))
+				if a := scope.access(); a.Restricted() && x.Path == "list" {
+					// The role's rows (a store, a region) cannot be told for a member.
+					return refuse(RefusalNotPermitted, msg(lang,
+						"你只能查看"+a.Scope.Zh+"的数据，而会员不能按这个范围划分，所以不能列出或导出会员名单。可以问这个范围内的指标，例如会员销售额。",
+						"You can see "+a.Scope.En+" only, and members cannot be divided by that scope, so no member list can be given. You can ask for metrics of your scope, such as member sales."))
+				}
+				return refuse(RefusalNotPermitted, msg(lang, "你的角色不能看这份名单："+x.Message, "Your role cannot list these members: "+x.Message))
 			}
 		}
 		ans.Clarification = e.validationClarification(list, tr.Query, lang, scope)

@@ -38,7 +38,7 @@ func (p *Progress) snapshot() map[string]any {
 		"seconds": int(time.Since(p.started).Seconds())}
 }
 
-// PreparingHandler answers while the server is not ready: /healthz is 503
+// PreparingHandler answers while the server is not ready: /healthz and /readyz are 503
 // with the progress, the API says it is preparing, and every page shows a
 // progress bar that reloads itself when the data is ready.
 func PreparingHandler(p *Progress) http.Handler {
@@ -46,7 +46,7 @@ func PreparingHandler(p *Progress) http.Handler {
 		w.Header().Set("Cache-Control", "no-store")
 		w.Header().Set("X-Content-Type-Options", "nosniff")
 		switch {
-		case r.URL.Path == "/healthz" || r.URL.Path == "/api/v1/progress":
+		case r.URL.Path == "/healthz" || r.URL.Path == "/readyz" || r.URL.Path == "/api/v1/progress":
 			w.Header().Set("Content-Type", "application/json")
 			w.Header().Set("Retry-After", "2")
 			w.WriteHeader(http.StatusServiceUnavailable)

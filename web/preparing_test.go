@@ -30,6 +30,9 @@ func TestPreparing(t *testing.T) {
 	if res.StatusCode != 503 || h["status"] != "preparing" || h["step"] != "orders" || h["progress"] != 0.5 {
 		t.Errorf("/healthz while preparing: %d %v", res.StatusCode, h)
 	}
+	if code, body := doJSON(t, "GET", ts.URL+"/readyz", ""); code != 503 || body["status"] != "preparing" {
+		t.Errorf("/readyz while preparing: %d %v", code, body)
+	}
 	code, body := doJSON(t, "POST", ts.URL+"/api/v1/ask", `{"question":"上个月的销售额"}`)
 	if code != 503 || errCode(body) != "preparing" {
 		t.Errorf("ask while preparing: %d %v", code, body)
